@@ -1,0 +1,86 @@
+# The one entry point: CI runs exactly these targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+STAGE ?= dev
+STAGES := dev staging prod
+# Lambda runs Python 3.13; use it locally when present so tests see the same interpreter.
+PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CDK := npx --no-install cdk
+
+# Quiet, offline-friendly CDK/jsii: no end-of-life banners, no telemetry, no version checks.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
+export PYTHONPATH := $(CURDIR)
+
+# Feature files add their own targets and append their suites to TEST_TARGETS.
+TEST_TARGETS := lint test-infra
+include $(sort $(wildcard mk/*.mk))
+
+APP_STAMP := $(VENV)/.app-deps
+DEV_STAMP := $(VENV)/.dev-deps
+NODE_STAMP := node_modules/.deps
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(APP_STAMP): requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lambda_src/requirements-docdb.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: setup
+setup: $(DEV_STAMP) $(NODE_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
+
+.PHONY: synth
+synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
+	$(CDK) synth --all --quiet -c stage=$(STAGE)
+	@echo "synthesized stage $(STAGE): $$(ls cdk.out/*.template.json | wc -l) templates in cdk.out"
+
+.PHONY: diff
+diff: $(APP_STAMP) $(NODE_STAMP) ## cdk diff every stack of STAGE against the deployed account (needs credentials)
+	$(CDK) diff --all -c stage=$(STAGE)
+
+.PHONY: deploy
+deploy: $(APP_STAMP) $(NODE_STAMP) ## cdk deploy every stack of STAGE (needs credentials)
+	$(CDK) deploy --all -c stage=$(STAGE)
+
+.PHONY: lint
+lint: $(DEV_STAMP) ## ruff, ruff format --check, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+.PHONY: test-infra
+test-infra: $(DEV_STAMP) $(NODE_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
+	$(PY) -m pytest tests/infra
+
+.PHONY: test
+test: $(TEST_TARGETS) ## Everything CI runs
+
+.PHONY: snapshot-update
+snapshot-update: $(DEV_STAMP) ## Re-record the template snapshots after a reviewed change
+	$(PY) -m pytest tests/infra --snapshot-update -q
+
+.PHONY: clean
+clean: ## Remove build output (keeps the virtualenv and node_modules)
+	rm -rf cdk.out cdk.out.* .pytest_cache .mypy_cache .ruff_cache
