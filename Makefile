@@ -13,7 +13,8 @@ PY := $(VENV)/bin/python
 CDK := npx --no-install cdk
 
 # Quiet, offline-friendly CDK/jsii: no end-of-life banners, no telemetry, no version checks.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# jsii only silences the majors listed here.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -53,6 +54,7 @@ setup: $(DEV_STAMP) $(NODE_STAMP) ## Install everything (virtualenv, pinned Pyth
 
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
+	rm -rf cdk.out
 	$(CDK) synth --all --quiet -c stage=$(STAGE)
 	@echo "synthesized stage $(STAGE): $$(ls cdk.out/*.template.json | wc -l) templates in cdk.out"
 
