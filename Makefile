@@ -90,6 +90,10 @@ test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) ## Template assertions, snapshots, cdk
 .PHONY: test
 test: $(TEST_TARGETS) ## Everything CI runs
 
+.PHONY: bench-synth
+bench-synth: $(APP_STAMP) $(NODE_STAMP) ## Median cdk synth time: full app vs an empty one-stack app
+	$(PY) -m tools.bench.synth --stage $(STAGE)
+
 .PHONY: snapshot-update
 snapshot-update: $(DEV_STAMP) ## Re-record the template snapshots after a reviewed change
 	$(PY) -m pytest tests/infra --snapshot-update -q
