@@ -21,6 +21,14 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export PYTHONPATH := $(CURDIR)
 
+# Run a pytest suite; pytest's exit code 5 ("no tests collected") means a suite went
+# missing (renamed folder, broken collection), which must fail CI loudly, not pass quietly.
+define pytest_suite
+	$(PY) -m pytest $(1) || { rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "error: no tests collected in '$(1)' (pytest exit 5)" >&2; fi; \
+	  exit $$rc; }
+endef
+
 # Feature files add their own targets and append their suites to TEST_TARGETS.
 TEST_TARGETS := lint test-infra
 include $(sort $(wildcard mk/*.mk))
@@ -85,7 +93,7 @@ lint: $(DEV_STAMP) ## ruff, ruff format --check, mypy
 
 .PHONY: test-infra
 test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
-	$(PY) -m pytest tests/infra --disable-socket --allow-unix-socket
+	$(call pytest_suite,tests/infra --disable-socket --allow-unix-socket)
 
 .PHONY: test
 test: $(TEST_TARGETS) ## Everything CI runs
