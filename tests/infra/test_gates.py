@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from tests.synth import SynthesizedStage
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = os.environ.get("CHECKOV", str(ROOT / ".venv-checkov" / "bin" / "checkov"))
-CFN_LINT = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "cfn-lint")
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 CHECKOV_SKIPS: dict[str, str] = json.loads((ROOT / "checkov-skips.json").read_text())
 # Reasons that explain nothing: an acknowledgment must say why the finding is acceptable here.
 VAGUE = re.compile(
