@@ -11,6 +11,8 @@ BASE_DIR ?=
 CDK_QUALIFIER ?= hnb659fds
 # CodeDeploy applications of a stage carry its stack-name prefix (CloudFormation-generated names).
 CANARY_PREFIX ?= Taskly-$(STAGE)-
+# The cost report (python -m tools.cost), when this revision has it.
+COST_TOOL := $(wildcard tools/cost.py tools/cost/__main__.py)
 # Extra smoke expectations, e.g. --expect ApiEndpoint /tasks 401 (see tools/smoke.py).
 SMOKE_ARGS ?=
 
@@ -33,18 +35,20 @@ deploy-cicd: $(APP_STAMP) $(NODE_STAMP) ## Deploy Taskly-Cicd (once per account,
 .PHONY: pr-report
 pr-report: $(DEV_STAMP) $(NODE_STAMP) ## cdk diff + cost diff of STAGE as a PR comment in build/cicd (needs the diff role)
 	mkdir -p $(CICD_OUT)
+	rm -rf $(CICD_OUT)/cost-$(STAGE).md $(if $(BASE_DIR),$(BASE_DIR)/cdk.out)
+	$(if $(and $(BASE_DIR),$(COST_TOOL)),$(MAKE) -C $(BASE_DIR) synth STAGE=$(STAGE) VENV=$(abspath $(VENV)) || true)
 	rc=0; $(CDK) diff --all --method=template --no-color -c stage=$(STAGE) \
 		> $(CICD_OUT)/diff-$(STAGE).txt 2>&1 || rc=$$?; \
-	cost_args=(); \
 	if [ -z "$(BASE_DIR)" ]; then \
 		cost_args=(--cost-note "no base checkout given (BASE_DIR), so no cost comparison"); \
-	elif [ ! -e tools/cost.py ] && [ ! -e tools/cost/__main__.py ]; then \
+	elif [ -z "$(COST_TOOL)" ]; then \
 		cost_args=(--cost-note "tools.cost is not part of this revision yet"); \
-	else \
-		$(MAKE) -C $(BASE_DIR) synth STAGE=$(STAGE) VENV=$(abspath $(VENV)); \
-		$(PY) -m tools.cost --format markdown --against $(BASE_DIR)/cdk.out \
-			> $(CICD_OUT)/cost-$(STAGE).md; \
+	elif [ -f $(BASE_DIR)/cdk.out/manifest.json ] \
+		&& $(PY) -m tools.cost --format markdown --against $(BASE_DIR)/cdk.out \
+			> $(CICD_OUT)/cost-$(STAGE).md; then \
 		cost_args=(--cost $(CICD_OUT)/cost-$(STAGE).md); \
+	else \
+		cost_args=(--cost-note "the base synth or the cost report failed; see the job log"); \
 	fi; \
 	$(PY) -m tools.pr_report --stage $(STAGE) --diff $(CICD_OUT)/diff-$(STAGE).txt \
 		--diff-exit-code $$rc "$${cost_args[@]}" --output $(CICD_OUT)/pr-report-$(STAGE).md; \

@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -180,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
     since = datetime.now(UTC)
     try:
-        session = boto3.Session()
+        # The CDK CLI and configure-aws-credentials use AWS_REGION; botocore reads only
+        # AWS_DEFAULT_REGION and the config file.
+        session = boto3.Session(region_name=os.environ.get("AWS_REGION") or None)
         if session.region_name is None:
             print("canary watch: no AWS region configured (AWS_REGION); not watching")
             return 0

@@ -141,3 +141,26 @@ def test_a_failing_poll_is_reported_and_the_watch_goes_on(aws: None) -> None:
     )
     assert len(lines) == 2
     assert all(line.startswith("canary watch: CodeDeploy not readable right now") for line in lines)
+
+
+def test_without_a_region_the_watcher_steps_aside_instead_of_failing_the_deploy(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    assert canary_watch.main(["--qualifier", "hnb659fds", "--prefix", "Taskly-dev-"]) == 0
+    assert "no AWS region configured" in capsys.readouterr().out
+
+
+def test_without_credentials_the_watcher_steps_aside(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert canary_watch.main(["--qualifier", "hnb659fds", "--prefix", "Taskly-dev-"]) == 0
+    assert "cannot read CodeDeploy" in capsys.readouterr().out
