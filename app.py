@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Composition root: pick the stage, build its stacks, attach cdk-nag.
+
+The only module that reads CDK context or the environment. ``-c stage=dev|staging|prod``
+selects the StageConfig; ``-c taskly:<section>.<field>=<value>`` overrides one value.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from aws_cdk import App, Duration, Environment, Tags, Validations
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+from cdk_constructs.retention import retention_days
+from stacks.auth_stack import AuthStack
+from stacks.config import ConfigError, StageConfig, apply_overrides, stage_config
+from stacks.data_stack import DataStack
+from stacks.network_stack import NetworkStack
+
+OVERRIDE_PREFIX = "taskly:"
+
+
+@dataclass(frozen=True)
+class TasklyStage:
+    """The stacks of one stage, for tests and for tools that need their attributes."""
+
+    network: NetworkStack
+    data: DataStack
+    auth: AuthStack
+
+
+def load_config(app: App) -> StageConfig:
+    """Read the stage, account, region and overrides from context and the environment."""
+    name = str(app.node.try_get_context("stage") or "dev")
+    account = app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
+    region = app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION")
+    config = stage_config(name, account=account, region=region)
+    overrides = {
+        key.removeprefix(OVERRIDE_PREFIX): app.node.try_get_context(key)
+        for key in app.node.get_all_context()
+        if key.startswith(OVERRIDE_PREFIX)
+    }
+    return apply_overrides(config, overrides)
+
+
+def compose(app: App, config: StageConfig) -> TasklyStage:
+    """Build every stack of ``config``'s stage in ``app`` and attach the cdk-nag packs."""
+    env = Environment(account=config.account, region=config.region)
+    network = NetworkStack(
+        app,
+        config.stack_name("Network"),
+        env=env,
+        description="Taskly network: VPC, one NAT gateway, VPC endpoints, flow logs",
+        cidr=config.network.vpc_cidr,
+        interface_endpoints=config.network.interface_endpoints,
+        flow_log_retention=retention_days(config.network.flow_log_retention_days),
+    )
+    data = DataStack(
+        app,
+        config.stack_name("Data"),
+        env=env,
+        description="Taskly data: DocumentDB over TLS, DynamoDB app-state and idempotency",
+        vpc=network.vpc,
+        client_security_group=network.lambda_security_group,
+        docdb_instance_class=config.data.docdb_instance_class,
+        docdb_instance_count=config.data.docdb_instance_count,
+        docdb_serverless_min_capacity=config.data.docdb_serverless_min_capacity,
+        docdb_serverless_max_capacity=config.data.docdb_serverless_max_capacity,
+        backup_retention=Duration.days(config.data.backup_retention_days),
+        secret_rotation_interval=Duration.days(config.data.secret_rotation_days),
+        protect_data=config.data.protect_data,
+    )
+    auth = AuthStack(
+        app,
+        config.stack_name("Auth"),
+        env=env,
+        description="Taskly auth: Cognito user pool, API scope, SPA client",
+        self_sign_up=config.auth.self_sign_up,
+        callback_urls=config.auth.callback_urls,
+        logout_urls=config.auth.logout_urls,
+        domain_prefix=config.auth.domain_prefix,
+        protect_data=config.data.protect_data,
+    )
+    for key, value in config.tags.items():
+        Tags.of(app).add(key, value)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+    return TasklyStage(network=network, data=data, auth=auth)
+
+
+def main() -> int:
+    app = App()
+    try:
+        config = load_config(app)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    compose(app, config)
+    try:
+        app.synth()
+    except RuntimeError as error:
+        # cdk-nag has already printed each finding above; the jsii traceback adds nothing.
+        if "ValidationFailed" not in str(error):
+            raise
+        print("error: cdk-nag validation failed (findings listed above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""Stage configuration: one frozen StageConfig per stage, validated when it is built.
+
+Only ``app.py`` chooses a stage and reads context; stacks and constructs receive plain
+values from here. Every value is checked in ``__post_init__`` so a typo stops ``cdk synth``
+with one line naming the field (``ConfigError``), not a CloudFormation failure an hour later.
+
+Forks change the stage table at the bottom of this file. For one-off values without a code
+change, ``app.py`` accepts ``-c taskly:<section>.<field>=<value>`` overrides (see README).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+STAGE_NAMES = ("dev", "staging", "prod")
+
+# CodeDeploy's predefined Lambda configs (the LambdaDeploymentConfig attribute names).
+DEPLOYMENT_CONFIGS = (
+    "ALL_AT_ONCE",
+    "CANARY_10PERCENT_5MINUTES",
+    "CANARY_10PERCENT_10MINUTES",
+    "CANARY_10PERCENT_15MINUTES",
+    "CANARY_10PERCENT_30MINUTES",
+    "LINEAR_10PERCENT_EVERY_1MINUTE",
+    "LINEAR_10PERCENT_EVERY_2MINUTES",
+    "LINEAR_10PERCENT_EVERY_3MINUTES",
+    "LINEAR_10PERCENT_EVERY_10MINUTES",
+)
+# Interface endpoints the Lambda functions can use without the NAT gateway.
+INTERFACE_ENDPOINTS = ("secretsmanager", "sqs", "xray", "logs", "monitoring", "kms")
+DOCDB_INSTANCE_CLASSES = ("serverless", "t4g.medium", "r6g.large", "r6g.xlarge", "r6g.2xlarge")
+# The CloudWatch Logs retention periods that cdk_constructs.retention maps.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+PRICE_CLASSES = ("PRICE_CLASS_100", "PRICE_CLASS_200", "PRICE_CLASS_ALL")
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
+
+
+class ConfigError(ValueError):
+    """A stage value is invalid; the message is one line naming the field and what is valid."""
+
+
+def _fail(path: str, value: object, expected: str) -> NoReturn:
+    raise ConfigError(f"{path}: {value!r} is invalid; expected {expected}")
+
+
+def _check_choice(path: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        _fail(path, value, "one of " + ", ".join(choices))
+
+
+def _check_range(path: str, value: int, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        _fail(path, value, f"an integer from {low} to {high}")
+
+
+def _check_email(path: str, value: str) -> None:
+    if not isinstance(value, str) or not _EMAIL.match(value):
+        _fail(path, value, "an email address like ops@example.com")
+
+
+def _check_domain(path: str, value: str) -> None:
+    if not isinstance(value, str) or not _DOMAIN.match(value):
+        _fail(path, value, "a lower-case DNS name like api.example.com (no scheme, no path)")
+
+
+def _check_https_urls(path: str, values: tuple[str, ...]) -> None:
+    if not values:
+        _fail(path, values, "at least one https:// URL")
+    for url in values:
+        host_ok = url.startswith("http://localhost") or url.startswith("https://")
+        if not isinstance(url, str) or not host_ok or " " in url:
+            _fail(path, url, "https:// URLs (http://localhost is allowed for development)")
+
+
+def _check_arn(path: str, value: str | None, service: str) -> None:
+    if value is not None and (not _ARN.match(value) or value.split(":")[2] != service):
+        _fail(path, value, f"a {service} ARN or null")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig:
+    vpc_cidr: str
+    interface_endpoints: tuple[str, ...]
+    flow_log_retention_days: int
+
+    def validate(self, prefix: str) -> None:
+        try:
+            network = ipaddress.IPv4Network(self.vpc_cidr)
+        except ValueError:
+            _fail(f"{prefix}.vpc_cidr", self.vpc_cidr, "an IPv4 CIDR such as 10.0.0.0/16")
+        if not 16 <= network.prefixlen <= 22:
+            _fail(f"{prefix}.vpc_cidr", self.vpc_cidr, "a /16 to /22 network (6 subnets in 2 AZs)")
+        for name in self.interface_endpoints:
+            _check_choice(f"{prefix}.interface_endpoints", name, INTERFACE_ENDPOINTS)
+        if "secretsmanager" not in self.interface_endpoints:
+            _fail(
+                f"{prefix}.interface_endpoints",
+                self.interface_endpoints,
+                "a list containing secretsmanager (the DocumentDB secret is read in the VPC)",
+            )
+        if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
+            _fail(
+                f"{prefix}.flow_log_retention_days",
+                self.flow_log_retention_days,
+                "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)),
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataConfig:
+    docdb_instance_class: str
+    docdb_instance_count: int
+    docdb_serverless_min_capacity: float
+    docdb_serverless_max_capacity: float
+    backup_retention_days: int
+    secret_rotation_days: int
+    # Stateful resources: deletion protection + RETAIN/SNAPSHOT when True, DESTROY when False.
+    protect_data: bool
+
+    def validate(self, prefix: str) -> None:
+        _check_choice(
+            f"{prefix}.docdb_instance_class", self.docdb_instance_class, DOCDB_INSTANCE_CLASSES
+        )
+        _check_range(f"{prefix}.docdb_instance_count", self.docdb_instance_count, 1, 16)
+        capacities = (self.docdb_serverless_min_capacity, self.docdb_serverless_max_capacity)
+        if not 0.5 <= capacities[0] <= capacities[1] <= 256:
+            _fail(
+                f"{prefix}.docdb_serverless_min_capacity",
+                capacities,
+                "0.5 <= min_capacity <= max_capacity <= 256 (DocumentDB capacity units)",
+            )
+        _check_range(f"{prefix}.backup_retention_days", self.backup_retention_days, 1, 35)
+        _check_range(f"{prefix}.secret_rotation_days", self.secret_rotation_days, 1, 365)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthConfig:
+    callback_urls: tuple[str, ...]
+    logout_urls: tuple[str, ...]
+    self_sign_up: bool
+    # Cognito hosted-domain prefix; must be unique within the region.
+    domain_prefix: str
+
+    def validate(self, prefix: str) -> None:
+        _check_https_urls(f"{prefix}.callback_urls", self.callback_urls)
+        _check_https_urls(f"{prefix}.logout_urls", self.logout_urls)
+        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", self.domain_prefix) or (
+            "aws" in self.domain_prefix or "cognito" in self.domain_prefix
+        ):
+            _fail(
+                f"{prefix}.domain_prefix",
+                self.domain_prefix,
+                "lower-case letters, digits and hyphens, without 'aws' or 'cognito'",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSettings:
+    memory_mb: int
+    timeout_seconds: int
+    # None leaves the function on the account's unreserved pool.
+    reserved_concurrency: int | None
+
+    def validate(self, prefix: str) -> None:
+        _check_range(f"{prefix}.memory_mb", self.memory_mb, 128, 10240)
+        _check_range(f"{prefix}.timeout_seconds", self.timeout_seconds, 1, 900)
+        if self.reserved_concurrency is not None:
+            _check_range(f"{prefix}.reserved_concurrency", self.reserved_concurrency, 1, 1000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComputeConfig:
+    tasks: FunctionSettings
+    profile: FunctionSettings
+    email_worker: FunctionSettings
+    deployment_config: str
+    legacy_origin_domain: str
+    sender_email: str
+    throttle_rate_limit: int
+    throttle_burst_limit: int
+    pre_traffic_hook: bool
+
+    def validate(self, prefix: str) -> None:
+        for name in ("tasks", "profile", "email_worker"):
+            getattr(self, name).validate(f"{prefix}.{name}")
+        for name in ("tasks", "profile"):
+            # API Gateway gives up on an integration after 30 seconds.
+            _check_range(
+                f"{prefix}.{name}.timeout_seconds", getattr(self, name).timeout_seconds, 1, 29
+            )
+        _check_choice(f"{prefix}.deployment_config", self.deployment_config, DEPLOYMENT_CONFIGS)
+        _check_domain(f"{prefix}.legacy_origin_domain", self.legacy_origin_domain)
+        _check_email(f"{prefix}.sender_email", self.sender_email)
+        _check_range(f"{prefix}.throttle_rate_limit", self.throttle_rate_limit, 1, 10000)
+        _check_range(f"{prefix}.throttle_burst_limit", self.throttle_burst_limit, 1, 5000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EdgeConfig:
+    price_class: str
+    domain_name: str | None = None
+    # ACM certificate in us-east-1 (CloudFront reads certificates only from there).
+    certificate_arn: str | None = None
+    # WAFv2 web ACL with scope CLOUDFRONT, created in us-east-1.
+    web_acl_arn: str | None = None
+
+    def validate(self, prefix: str) -> None:
+        _check_choice(f"{prefix}.price_class", self.price_class, PRICE_CLASSES)
+        if self.domain_name is not None:
+            _check_domain(f"{prefix}.domain_name", self.domain_name)
+        if (self.domain_name is None) != (self.certificate_arn is None):
+            _fail(
+                f"{prefix}.certificate_arn",
+                self.certificate_arn,
+                "an ACM ARN exactly when domain_name is set",
+            )
+        _check_arn(f"{prefix}.certificate_arn", self.certificate_arn, "acm")
+        _check_arn(f"{prefix}.web_acl_arn", self.web_acl_arn, "wafv2")
+        for arn_field in ("certificate_arn", "web_acl_arn"):
+            arn = getattr(self, arn_field)
+            if arn is not None and arn.split(":")[3] != "us-east-1":
+                _fail(f"{prefix}.{arn_field}", arn, "an ARN in us-east-1 (CloudFront's region)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpsConfig:
+    alarm_emails: tuple[str, ...]
+    monthly_budget_usd: int
+
+    def validate(self, prefix: str) -> None:
+        for email in self.alarm_emails:
+            _check_email(f"{prefix}.alarm_emails", email)
+        _check_range(f"{prefix}.monthly_budget_usd", self.monthly_budget_usd, 1, 1_000_000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConfig:
+    name: str
+    account: str | None
+    region: str | None
+    network: NetworkConfig
+    data: DataConfig
+    auth: AuthConfig
+    compute: ComputeConfig
+    edge: EdgeConfig
+    ops: OpsConfig
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_choice("stage", self.name, STAGE_NAMES)
+        if self.account is not None and not _ACCOUNT.match(self.account):
+            _fail("account", self.account, "a 12-digit AWS account id")
+        if self.region is not None and not _REGION.match(self.region):
+            _fail("region", self.region, "an AWS region such as eu-west-1")
+        for section in ("network", "data", "auth", "compute", "edge", "ops"):
+            getattr(self, section).validate(f"{self.name}.{section}")
+
+    def stack_name(self, component: str) -> str:
+        return f"Taskly-{self.name}-{component}"
+
+
+def _parse_override(raw: object) -> Any:
+    """Context values arrive as strings from ``-c``; JSON gives ints, lists and null."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+_SECTIONS = ("network", "data", "auth", "compute", "edge", "ops")
+
+
+def _overridable_keys(config: StageConfig) -> list[str]:
+    return sorted(
+        f"{section}.{f.name}"
+        for section in _SECTIONS
+        for f in dataclasses.fields(getattr(config, section))
+        if not dataclasses.is_dataclass(getattr(getattr(config, section), f.name))
+    )
+
+
+def apply_overrides(config: StageConfig, overrides: dict[str, object]) -> StageConfig:
+    """Return ``config`` with ``{"section.field": value}`` replaced, validated again."""
+    valid_keys = _overridable_keys(config)
+    for key, raw in sorted(overrides.items()):
+        if key not in valid_keys:
+            raise ConfigError(f"unknown override {key!r}; valid keys: {', '.join(valid_keys)}")
+        section_name, _, field_name = key.partition(".")
+        section: Any = getattr(config, section_name)
+        value = _parse_override(raw)
+        if isinstance(getattr(section, field_name), tuple):
+            value = tuple(value) if isinstance(value, list) else (value,)
+        changed: dict[str, Any] = {
+            section_name: dataclasses.replace(section, **{field_name: value})
+        }
+        config = dataclasses.replace(config, **changed)
+    return config
+
+
+def _dev_callbacks(name: str) -> tuple[str, ...]:
+    return ("http://localhost:5173/callback", f"https://{name}.taskly.example.com/callback")
+
+
+_SMALL_FUNCTIONS = {
+    "tasks": FunctionSettings(memory_mb=512, timeout_seconds=10, reserved_concurrency=5),
+    "profile": FunctionSettings(memory_mb=256, timeout_seconds=5, reserved_concurrency=5),
+    "email_worker": FunctionSettings(memory_mb=256, timeout_seconds=30, reserved_concurrency=2),
+}
+
+
+def stage_config(name: str, *, account: str | None, region: str | None) -> StageConfig:
+    """Build and validate the StageConfig for ``name`` (``ConfigError`` if unknown)."""
+    if name not in STAGE_NAMES:
+        raise ConfigError(f"unknown stage {name!r}; choose one of: {', '.join(STAGE_NAMES)}")
+    is_prod = name == "prod"
+    network = NetworkConfig(
+        vpc_cidr={"dev": "10.10.0.0/16", "staging": "10.20.0.0/16", "prod": "10.30.0.0/16"}[name],
+        # Dev and staging reach SQS/X-Ray/Logs through the NAT: each interface endpoint
+        # costs ~$14.60/month in 2 AZs, more than dev's traffic through the NAT.
+        interface_endpoints=("secretsmanager", "sqs", "logs") if is_prod else ("secretsmanager",),
+        flow_log_retention_days=90 if is_prod else 14,
+    )
+    data = DataConfig(
+        docdb_instance_class="r6g.large" if is_prod else "serverless",
+        docdb_instance_count=2 if is_prod else 1,
+        docdb_serverless_min_capacity=0.5,
+        docdb_serverless_max_capacity=16 if is_prod else 2,
+        backup_retention_days=35 if is_prod else 7,
+        secret_rotation_days=30,
+        protect_data=name != "dev",
+    )
+    auth = AuthConfig(
+        callback_urls=(
+            ("https://app.taskly.example.com/callback",) if is_prod else _dev_callbacks(name)
+        ),
+        logout_urls=("https://app.taskly.example.com/",)
+        if is_prod
+        else ("http://localhost:5173/", f"https://{name}.taskly.example.com/"),
+        self_sign_up=False,
+        domain_prefix=f"taskly-{name}-auth",
+    )
+    if is_prod:
+        functions = {
+            "tasks": FunctionSettings(memory_mb=1024, timeout_seconds=10, reserved_concurrency=200),
+            "profile": FunctionSettings(memory_mb=512, timeout_seconds=5, reserved_concurrency=50),
+            "email_worker": FunctionSettings(
+                memory_mb=256, timeout_seconds=30, reserved_concurrency=10
+            ),
+        }
+    else:
+        functions = _SMALL_FUNCTIONS
+    compute = ComputeConfig(
+        **functions,
+        deployment_config="CANARY_10PERCENT_5MINUTES" if name != "dev" else "ALL_AT_ONCE",
+        legacy_origin_domain=f"legacy-{name}.taskly.example.com",
+        sender_email="no-reply@taskly.example.com",
+        throttle_rate_limit=500 if is_prod else 50,
+        throttle_burst_limit=1000 if is_prod else 100,
+        pre_traffic_hook=name != "dev",
+    )
+    edge = EdgeConfig(price_class="PRICE_CLASS_100")
+    ops = OpsConfig(
+        alarm_emails=("oncall@taskly.example.com",),
+        monthly_budget_usd={"dev": 75, "staging": 150, "prod": 400}[name],
+    )
+    return StageConfig(
+        name=name,
+        account=account,
+        region=region,
+        network=network,
+        data=data,
+        auth=auth,
+        compute=compute,
+        edge=edge,
+        ops=ops,
+        tags={"project": "taskly", "stage": name},
+    )

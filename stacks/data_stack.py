@@ -1,0 +1,68 @@
+"""Data stack: DocumentDB for tasks, DynamoDB for app state and idempotency records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from cdk_constructs.document_db import DocumentDbCluster
+from cdk_constructs.protected_table import ProtectedTable
+
+
+class DataStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        client_security_group: ec2.ISecurityGroup,
+        docdb_instance_class: str,
+        docdb_instance_count: int,
+        docdb_serverless_min_capacity: float,
+        docdb_serverless_max_capacity: float,
+        backup_retention: Duration,
+        secret_rotation_interval: Duration,
+        protect_data: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        documents = DocumentDbCluster(
+            self,
+            "DocumentDb",
+            vpc=vpc,
+            client_security_group=client_security_group,
+            instance_class=docdb_instance_class,
+            instance_count=docdb_instance_count,
+            serverless_min_capacity=docdb_serverless_min_capacity,
+            serverless_max_capacity=docdb_serverless_max_capacity,
+            backup_retention=backup_retention,
+            rotation_interval=secret_rotation_interval,
+            protect_data=protect_data,
+        )
+        # Key names are a contract with lambda_src (repositories and Powertools idempotency).
+        app_state = ProtectedTable(
+            self,
+            "AppState",
+            partition_key="pk",
+            sort_key="sk",
+            ttl_attribute="expires_at",
+            protect_data=protect_data,
+        )
+        idempotency = ProtectedTable(
+            self,
+            "Idempotency",
+            partition_key="id",
+            sort_key=None,
+            ttl_attribute="expiration",
+            protect_data=protect_data,
+        )
+        self.docdb_cluster_identifier: str = documents.cluster.cluster_identifier
+        self.docdb_secret: secretsmanager.ISecret = documents.secret
+        self.app_state_table: dynamodb.ITable = app_state.table
+        self.idempotency_table: dynamodb.ITable = idempotency.table

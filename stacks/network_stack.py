@@ -1,0 +1,51 @@
+"""Network stack: the VPC, its endpoints and the Lambda security group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Fn, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_constructs.interface_endpoints import InterfaceEndpoints
+from cdk_constructs.private_network import PrivateNetwork
+
+
+class NetworkStack(Stack):
+    """The VPC and what the functions need to reach AWS APIs privately."""
+
+    @property
+    def availability_zones(self) -> list[str]:
+        # With a concrete account/region CDK would look the zones up in the account at
+        # synth time (credentials, network); the first two zones resolved by
+        # CloudFormation (Fn::GetAZs) need neither and do not pin zone names.
+        return [Fn.select(0, Fn.get_azs()), Fn.select(1, Fn.get_azs())]
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cidr: str,
+        interface_endpoints: tuple[str, ...],
+        flow_log_retention: logs.RetentionDays,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        network = PrivateNetwork(
+            self,
+            "Network",
+            cidr=cidr,
+            flow_log_retention=flow_log_retention,
+        )
+        InterfaceEndpoints(
+            self,
+            "Endpoints",
+            vpc=network.vpc,
+            services=interface_endpoints,
+            client_security_group=network.lambda_security_group,
+        )
+        self.vpc: ec2.IVpc = network.vpc
+        self.lambda_security_group: ec2.ISecurityGroup = network.lambda_security_group
