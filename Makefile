@@ -10,7 +10,8 @@ STAGES := dev staging prod
 PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-CDK := npx --no-install cdk
+# --app follows VENV, so an overridden virtualenv is also the one that runs app.py.
+CDK := npx --no-install cdk --app "$(PY) app.py"
 
 # Quiet, offline-friendly CDK/jsii: no end-of-life banners, no telemetry, no version checks.
 # jsii only silences the majors listed here.
@@ -29,14 +30,15 @@ define pytest_suite
 	  exit $$rc; }
 endef
 
-# Feature files add their own targets and append their suites to TEST_TARGETS.
-TEST_TARGETS := lint test-infra
-include $(sort $(wildcard mk/*.mk))
 
 APP_STAMP := $(VENV)/.app-deps
 DEV_STAMP := $(VENV)/.dev-deps
 NODE_STAMP := node_modules/.deps
 CHECKOV_STAMP := .venv-checkov/.deps
+
+# Feature files add their own targets and append their suites to TEST_TARGETS.
+TEST_TARGETS := lint test-infra
+include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help
 help: ## List the targets
@@ -74,7 +76,7 @@ setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Install everything (virtua
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
 	rm -rf cdk.out
-	$(CDK) synth --all --quiet -c stage=$(STAGE)
+	$(CDK) synth --quiet -c stage=$(STAGE)
 	@echo "synthesized stage $(STAGE): $$(ls cdk.out/*.template.json | wc -l) templates in cdk.out"
 
 .PHONY: diff

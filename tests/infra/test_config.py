@@ -45,7 +45,8 @@ def test_unknown_stage_lists_the_valid_ones() -> None:
         ("compute.legacy_origin_domain", "https://x.example.com/", r"legacy_origin_domain.*DNS"),
         ("edge.domain_name", "Not A Domain", r"dev\.edge\.domain_name"),
         ("compute.deployment_config", "FAST", r"one of ALL_AT_ONCE, CANARY_10PERCENT_5MINUTES"),
-        ("network.interface_endpoints", ["sqs"], r"containing secretsmanager"),
+        ("network.interface_endpoints", ["sqs", "sqs"], r"no duplicates"),
+        ("network.interface_endpoints", ["ec2"], r"one of secretsmanager"),
     ],
 )
 def test_invalid_values_name_the_field(key: str, value: object, message: str) -> None:

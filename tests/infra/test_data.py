@@ -67,9 +67,14 @@ def test_dev_is_serverless_with_a_serverless_instance(dev: SynthesizedStage) -> 
     assert instance["Properties"]["DBInstanceClass"] == "db.serverless"
 
 
-def test_prod_runs_two_provisioned_instances(prod: SynthesizedStage) -> None:
-    instances = prod.template("Data").find_resources("AWS::DocDB::DBInstance")
-    assert [i["Properties"]["DBInstanceClass"] for i in instances.values()] == ["db.r6g.large"] * 2
+def test_prod_runs_two_serverless_instances_from_one_dcu(prod: SynthesizedStage) -> None:
+    template = prod.template("Data")
+    template.has_resource_properties(
+        "AWS::DocDB::DBCluster",
+        {"ServerlessV2ScalingConfiguration": {"MinCapacity": 1, "MaxCapacity": 16}},
+    )
+    instances = template.find_resources("AWS::DocDB::DBInstance")
+    assert [i["Properties"]["DBInstanceClass"] for i in instances.values()] == ["db.serverless"] * 2
 
 
 def test_documentdb_admits_27017_only_from_the_lambda_security_group(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk.assertions import Match
 
 from tests.synth import SynthesizedStage
@@ -41,10 +43,10 @@ def test_gateway_endpoints_for_s3_and_dynamodb(dev: SynthesizedStage) -> None:
 
 
 def test_interface_endpoints_follow_stage_config(
-    dev: SynthesizedStage, prod: SynthesizedStage
+    dev: SynthesizedStage, stage: Any, prod: SynthesizedStage
 ) -> None:
-    def interface_services(stage: SynthesizedStage) -> set[str]:
-        resources = stage.template("Network").find_resources(
+    def interface_services(synthesized: SynthesizedStage) -> set[str]:
+        resources = synthesized.template("Network").find_resources(
             "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
         )
         return {
@@ -52,14 +54,15 @@ def test_interface_endpoints_follow_stage_config(
             for resource in resources.values()
         }
 
-    assert interface_services(dev) == {"secretsmanager"}
-    assert interface_services(prod) == {"secretsmanager", "sqs", "logs"}
+    assert interface_services(dev) == set()
+    assert interface_services(stage("staging")) == {"secretsmanager"}
+    assert interface_services(prod) == {"secretsmanager", "sqs"}
 
 
 def test_endpoint_security_group_admits_443_only_from_the_lambda_group(
-    dev: SynthesizedStage,
+    prod: SynthesizedStage,
 ) -> None:
-    template = dev.template("Network")
+    template = prod.template("Network")
     ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
     assert len(ingress) == 1
     (rule,) = ingress.values()
