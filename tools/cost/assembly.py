@@ -38,8 +38,8 @@ class Resource:
 
     @property
     def label(self) -> str:
-        """The construct path without the stack prefix when CDK recorded one (easier to read)."""
-        return self.path or self.logical_id
+        """The construct path (without the stack and ``/Resource``) when CDK recorded one."""
+        return self.path.removesuffix("/Resource") or self.logical_id
 
 
 @dataclass(frozen=True)
