@@ -179,3 +179,12 @@ def test_invalid_price_file_is_one_line(write_assembly: WriteAssembly, tmp_path:
     result = run_cost("--cdk-out", cdk_out, "--prices", prices)
 
     assert_one_line_error(result, "price file", "invalid")
+
+
+def test_manifest_without_template_file_is_one_line(tmp_path: Path) -> None:
+    manifest = {"artifacts": {"Taskly-dev-Network": {"type": "aws:cloudformation:stack"}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+
+    result = run_cost("--cdk-out", tmp_path)
+
+    assert_one_line_error(result, "Taskly-dev-Network has no templateFile")

@@ -389,3 +389,29 @@ def test_stages_come_from_stack_names(write_assembly: WriteAssembly, book: Price
     assert assembly.stages() == ["dev", "prod"]
     assert estimate(cdk_out, book, stage="dev").fixed_total == pytest.approx(36)
     assert estimate(cdk_out, book, stage="prod").fixed_total == pytest.approx(72)
+
+
+def test_an_intrinsic_where_a_number_is_expected_is_not_priced(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    # A parameter reference cannot be priced; it must show up, not count as zero
+    ops = {
+        "Alarm": resource("AWS::CloudWatch::Alarm", Period=ref("PeriodParameter")),
+        "Api": resource("AWS::ApiGatewayV2::Api", ProtocolType="HTTP"),
+        "Function": resource("AWS::Lambda::Function", MemorySize=ref("MemoryParameter")),
+        "Integration": resource(
+            "AWS::ApiGatewayV2::Integration",
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=ref("Function"),
+        ),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Ops": ops})
+
+    result = estimate(cdk_out, book, requests_per_day=1000)
+
+    [unpriced] = result.unpriced
+    assert unpriced.resource == "Alarm"
+    assert "unexpected property value" in unpriced.reason
+    [finding] = result.findings
+    assert "variable cost could not be computed" in finding.message
+    assert result.variable == ()

@@ -99,17 +99,26 @@ def _stacks_in(directory: Path) -> Iterator[Stack]:
         properties = artifact.get("properties", {})
         if artifact.get("type") == _NESTED_ASSEMBLY:
             # cdk.Stage puts its stacks in a nested assembly with its own manifest.
-            yield from _stacks_in(directory / properties["directoryName"])
+            yield from _stacks_in(directory / _required(properties, "directoryName", artifact_id))
         elif artifact.get("type") == _STACK_ARTIFACT:
             name = properties.get("stackName", artifact_id)
-            template_path = directory / properties["templateFile"]
+            template_path = directory / _required(properties, "templateFile", artifact_id)
             template = _read_json(template_path, "template")
             resources = tuple(_resources_of(directory, name, template))
             yield Stack(name=name, stage=stage_of(name), resources=resources)
 
 
+def _required(properties: dict[str, Any], key: str, artifact_id: str) -> str:
+    value = properties.get(key)
+    if not isinstance(value, str):
+        raise CostToolError(f"manifest artifact {artifact_id} has no {key}")
+    return value
+
+
 def _resources_of(directory: Path, stack: str, template: dict[str, Any]) -> Iterator[Resource]:
     for logical_id, body in template.get("Resources", {}).items():
+        if not isinstance(body, dict):
+            raise CostToolError(f"resource {logical_id} of stack {stack} is not a JSON object")
         metadata = body.get("Metadata", {})
         path = metadata.get("aws:cdk:path", "")
         yield Resource(

@@ -116,12 +116,30 @@ def estimate_stage(
             continue
         try:
             fixed.extend(rule(resource, stage_resources, book))
-        except NotPricedError as reason:
-            unpriced.append(Unpriced(resource.stack, resource.label, resource.type, str(reason)))
+        except NotPricedError as not_priced:
+            unpriced.append(
+                Unpriced(resource.stack, resource.label, resource.type, str(not_priced))
+            )
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            # e.g. a Ref to a parameter where a number is expected: unknown, not zero
+            why = f"unexpected property value ({type(error).__name__}: {error})"
+            unpriced.append(Unpriced(resource.stack, resource.label, resource.type, why))
 
     requests_per_month = requests_per_day * book.days_per_month
     traffic = _Traffic(stage_resources, book, requests=requests_per_month, per_day=requests_per_day)
-    variable = list(traffic.items())
+    findings = list(_findings(stage_resources))
+    try:
+        variable = list(traffic.items())
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        variable = []
+        findings.append(
+            Finding(
+                "",
+                "",
+                f"the variable cost could not be computed ({type(error).__name__}: {error}); "
+                "a template property the tool expects to be a literal is not",
+            )
+        )
     return StageEstimate(
         stage=stage,
         stacks=tuple(assembly.stack_names(stage)),
@@ -130,7 +148,7 @@ def estimate_stage(
         fixed=tuple(sorted(fixed, key=lambda item: (item.stack, -item.monthly_usd, item.resource))),
         variable=tuple(variable),
         unpriced=tuple(unpriced),
-        findings=tuple(_findings(stage_resources)),
+        findings=tuple(findings),
     )
 
 
