@@ -14,6 +14,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from cdk_constructs._emails import checked_recipients
+from cdk_constructs.nag import acknowledge
 
 
 class AlarmTopic(Construct):
@@ -62,6 +63,14 @@ class AlarmTopic(Construct):
         )
         for address in recipients:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
+        acknowledge(
+            self.topic,
+            {
+                "Serverless-SNSRedrivePolicy": "Email deliveries are retried by SNS; a dead-letter "
+                "queue would only hold alarm mail nobody reads, while the alarm state itself stays "
+                "in CloudWatch and on the dashboard"
+            },
+        )
 
     def notify_on(self, alarm: cloudwatch.Alarm) -> None:
         """Send the alarm's ALARM and OK transitions to the topic."""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
 import pytest
+from aws_cdk import Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk.assertions import Match, Template
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.alarm_topic import AlarmTopic
 
@@ -112,3 +117,15 @@ def test_bad_recipients_fail_at_synth(recipients: object, message: str) -> None:
 
     with pytest.raises(ValueError, match=message):
         AlarmTopic(stack, "Alarms", email_recipients=recipients)  # type: ignore[arg-type]
+
+
+def test_passes_the_cdk_nag_packs_the_app_uses(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "NagCheck")
+    AlarmTopic(stack, "Alarms", email_recipients=["oncall@example.com"])
+    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+
+    app.synth()  # raises ValidationFailed on any unacknowledged finding
+
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    assert all(plugin["conclusion"] == "success" for plugin in report["pluginReports"])

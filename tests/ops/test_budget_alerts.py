@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
 import pytest
+from aws_cdk import Validations
 from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.budget_alerts import BudgetAlerts
 
@@ -96,3 +101,15 @@ def test_bad_arguments_fail_at_synth(limit: float, recipients: list[str], messag
 
     with pytest.raises(ValueError, match=message):
         BudgetAlerts(stack, "Budget", monthly_limit_usd=limit, recipient_emails=recipients)
+
+
+def test_passes_the_cdk_nag_packs_the_app_uses(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "NagCheck")
+    BudgetAlerts(stack, "Budget", monthly_limit_usd=75, recipient_emails=["a@example.com"])
+    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+
+    app.synth()  # raises ValidationFailed on any unacknowledged finding
+
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    assert all(plugin["conclusion"] == "success" for plugin in report["pluginReports"])
