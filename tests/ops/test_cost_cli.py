@@ -188,3 +188,23 @@ def test_manifest_without_template_file_is_one_line(tmp_path: Path) -> None:
     result = run_cost("--cdk-out", tmp_path)
 
     assert_one_line_error(result, "Taskly-dev-Network has no templateFile")
+
+
+def test_against_reports_removed_lines_and_new_findings(write_assembly: WriteAssembly) -> None:
+    cluster = resource("AWS::DocDB::DBCluster")
+    instance = resource(
+        "AWS::DocDB::DBInstance",
+        DBInstanceClass="db.t4g.medium",
+        DBClusterIdentifier={"Ref": "Cluster"},
+    )
+    base = write_assembly(
+        {"Taskly-dev-Data": {"Cluster": cluster, "Instance": instance}}, name="base"
+    )
+    head = write_assembly({"Taskly-dev-Data": {"Cluster": cluster}}, name="head")
+
+    result = run_cost("--cdk-out", head, "--against", base, "--format", "markdown")
+
+    assert result.returncode == 0, result.stderr
+    assert "| -  | Data    | Instance" in result.stdout
+    assert "-$72.00" in result.stdout  # 720 h x $0.10
+    assert "New finding: Data Cluster: DocumentDB cluster without instances" in result.stdout

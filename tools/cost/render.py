@@ -100,7 +100,10 @@ def _stage_section(estimate: StageEstimate, markdown: bool) -> str:
         ],
         ["Variable cost per million API requests", per_million(estimate)],
     ]
-    lines = [header, tabulate(summary, tablefmt=table_format, disable_numparse=True)]
+    lines = [
+        header,
+        tabulate(summary, headers=["", "amount"], tablefmt=table_format, disable_numparse=True),
+    ]
     lines.append(("#### " if markdown else "") + "Fixed monthly cost, line by line")
     lines.append(_items_table(estimate.fixed, table_format))
     lines.append(
@@ -306,6 +309,16 @@ def _unpriced_changes(comparison: Comparison) -> list[str]:
     still = len(head & base)
     if still:
         notes.append(f"Still not priced: {still} resource(s); see the full report.")
+
+    def findings(estimate: StageEstimate | None) -> set[tuple[str, str, str]]:
+        return (
+            set()
+            if estimate is None
+            else {(f.stack, f.resource, f.message) for f in estimate.findings}
+        )
+
+    new_findings = findings(comparison.head) - findings(comparison.base)
+    notes += [f"New finding: {component(s)} {r}: {m}" for s, r, m in sorted(new_findings)]
     return notes
 
 
