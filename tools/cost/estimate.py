@@ -57,6 +57,15 @@ class Unpriced:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """Something in the templates that makes the estimate (or the stack) suspect."""
+
+    stack: str
+    resource: str
+    message: str
+
+
+@dataclass(frozen=True)
 class StageEstimate:
     stage: str
     stacks: tuple[str, ...]
@@ -80,15 +89,6 @@ class StageEstimate:
         if self.requests_per_month == 0:
             return None
         return self.variable_total / self.requests_per_month * MILLION
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Something in the templates that makes the estimate (or the stack) suspect."""
-
-    stack: str
-    resource: str
-    message: str
 
 
 class NotPricedError(Exception):
