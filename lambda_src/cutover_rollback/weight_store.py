@@ -165,12 +165,16 @@ class WeightStore:
         )
 
     def roll_back(self, *, actor: str) -> CutoverState:
-        """Send everyone to legacy at once: weight 0 and the kill switch on, in one write."""
+        """Send everyone to legacy at once: weight 0 and the kill switch on, in one write.
+
+        A store that is already rolled back is left alone, so the record keeps saying who
+        rolled back first (the alarm function and a watching plan often race for it).
+        """
         return self._write(
             weight=0,
             kill_switch=KILL_SWITCH_ON,
             change=f"rollback by {actor}",
-            precondition=None,
+            precondition=lambda state: not state.is_rolled_back,
         )
 
     def _write(

@@ -93,6 +93,13 @@ def test_rollback_sends_everyone_to_legacy_at_once(aws: Any, kvs: InMemoryKeyVal
     assert len(kvs.updates()) == 1
 
 
+def test_rollback_twice_keeps_the_first_record(aws: Any, kvs: InMemoryKeyValueStore) -> None:
+    kvs.values.update({"weight": "0", "kill_switch": "on", "last_change": "rollback by alarm X"})
+    result = run(aws, "rollback", "--stage", "dev")
+    assert (result.code, result.out) == (0, "dev: already rolled back (rollback by alarm X)\n")
+    assert kvs.updates() == []
+
+
 def test_explicit_arn_and_alarm_skip_the_stack_lookup(
     moto: str, kvs: InMemoryKeyValueStore
 ) -> None:
@@ -146,6 +153,10 @@ def test_explicit_arn_and_alarm_skip_the_stack_lookup(
         (
             ["plan", "--stage", "dev", "--over", "2 days"],
             "argument --over: duration must look like 48h, 90m or 1d12h, got '2 days'",
+        ),
+        (
+            ["plan", "--stage", "dev", "--poll", "0"],
+            "argument --poll: poll must be 1 to 3600 seconds, got '0'",
         ),
         ([], "the following arguments are required: COMMAND"),
     ],

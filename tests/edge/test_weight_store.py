@@ -136,6 +136,21 @@ def test_roll_back_sets_weight_zero_and_the_kill_switch_in_one_write(
     assert kvs.values["last_change"].endswith("rollback by alarm Taskly-dev-Edge-Rollback")
 
 
+def test_roll_back_keeps_the_first_rollback_record(
+    kvs: InMemoryKeyValueStore, kvs_client: Any
+) -> None:
+    # Given the alarm function rolled back while a plan was about to, the plan's rollback
+    # must not overwrite the record of who rolled back first.
+    kvs.values.update({"weight": "40"})
+    kvs.before_update = lambda fake: fake.write_concurrently(
+        weight="0", kill_switch="on", last_change="rollback by alarm X"
+    )
+    state = store_for(kvs_client).roll_back(actor="alice (cutover plan)")
+    assert state.is_rolled_back
+    assert kvs.values["last_change"] == "rollback by alarm X"
+    assert len(kvs.updates()) == 1, "the losing write is not retried"
+
+
 def test_conflicts_that_never_end_give_up_with_one_line(
     kvs: InMemoryKeyValueStore, kvs_client: Any
 ) -> None:

@@ -84,6 +84,16 @@ def _weight(text: str) -> int:
     return weight
 
 
+def _poll_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"poll must be 1 to 3600 seconds, got {text!r}")
+    return seconds
+
+
 def _parsed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     def convert(text: str) -> Any:
         try:
@@ -151,7 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="time from the first step to the last, e.g. 48h, 90m, 1d12h (default: 48h)",
     )
     plan.add_argument(
-        "--poll", type=float, default=60.0, help="seconds between alarm checks (default: 60)"
+        "--poll",
+        type=_poll_seconds,
+        default=60.0,
+        help="seconds between alarm checks (default: 60)",
     )
     plan.add_argument("--dry-run", action="store_true", help="print the schedule and exit")
     return parser
@@ -257,6 +270,9 @@ class _Command:
 
     def rollback(self) -> int:
         before = self.store.read()
+        if before.is_rolled_back:
+            self.say(f"{self.target.stage}: already rolled back ({before.last_change})")
+            return 0
         self.store.roll_back(actor=f"{_actor()} (cutover rollback)")
         self.say(
             f"{self.target.stage}: rolled back, every viewer on legacy "
