@@ -1,15 +1,12 @@
 # Edge: CloudFront for the SPA and /api/*, the weighted cut-over and its tool (docs/edge.md).
 TEST_TARGETS += test-edge
 
-# The stamps are defined after the mk/ files are included: expand them when the rule runs.
-.SECONDEXPANSION:
-
 .PHONY: test-edge
-test-edge: $$(DEV_STAMP) ## Edge: templates, cdk-nag/cfn-lint/checkov, CloudFront Functions (node), cutover CLI
-	$(PY) -m pytest tests/edge -q
+test-edge: $(DEV_STAMP) $(CHECKOV_STAMP) ## Edge: templates, cdk-nag/cfn-lint/checkov, CloudFront Functions (node), cutover CLI
+	$(call pytest_suite,tests/edge -q)
 
 .PHONY: cutover
-cutover: $$(DEV_STAMP) ## Shift /api/* to the new API, e.g. make cutover ARGS="status --stage dev"
+cutover: $(DEV_STAMP) ## Shift /api/* to the new API, e.g. make cutover ARGS="status --stage dev"
 	$(PY) -m tools.cutover $(ARGS)
 
 .PHONY: cutover-split
