@@ -11,9 +11,10 @@ import os
 import sys
 from dataclasses import dataclass
 
-from aws_cdk import App, Duration, Environment, Tags, Validations
+from aws_cdk import App, Aspects, Duration, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
+from cdk_constructs.known_cdk_artefacts import AcknowledgeKnownCdkArtefacts
 from cdk_constructs.retention import retention_days
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
@@ -87,6 +88,7 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
     )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
+    Aspects.of(app).add(AcknowledgeKnownCdkArtefacts())
     Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
     return TasklyStage(network=network, data=data, auth=auth)
 

@@ -23,6 +23,9 @@ from stacks.config import STAGE_NAMES, stage_config
 TEST_ACCOUNT = "123456789012"
 TEST_REGION = "eu-west-1"
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+ROOT = Path(__file__).resolve().parents[1]
+# The feature flags the CLI passes from cdk.json: tests must build what `cdk synth` builds.
+CDK_JSON_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
 
 
 @dataclass
@@ -40,7 +43,7 @@ class SynthesizedStage:
 
 
 def synthesize(name: str, outdir: Path, *, env_agnostic: bool = False) -> SynthesizedStage:
-    app = App(outdir=str(outdir), context=SKIP_BUNDLING)
+    app = App(outdir=str(outdir), context={**CDK_JSON_CONTEXT, **SKIP_BUNDLING})
     config = stage_config(
         name,
         account=None if env_agnostic else TEST_ACCOUNT,
