@@ -26,6 +26,9 @@ class AcknowledgeKnownCdkArtefacts:
         if (
             isinstance(node, CfnResource)
             and node.cfn_resource_type == "AWS::Lambda::Function"
-            and any(dep.cfn_resource_type == "AWS::IAM::Role" for dep in node.obtain_dependencies())
+            and any(
+                isinstance(dep, CfnResource) and dep.cfn_resource_type == "AWS::IAM::Role"
+                for dep in node.obtain_dependencies()
+            )
         ):
             acknowledge_lint(node, {"W3005": _REDUNDANT_ROLE_DEPENDENCY})
