@@ -1,0 +1,40 @@
+"""OpenAPI fragments shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskly.models.common import ErrorBody
+from taskly.routes import API_SCOPE
+
+SECURITY_SCHEME = "cognito"
+SECURED: list[dict[str, list[str]]] = [{SECURITY_SCHEME: [API_SCOPE]}]
+
+_DESCRIPTIONS = {
+    400: "Malformed request (invalid JSON, a cursor we did not issue)",
+    401: "No valid access token",
+    403: f"The access token lacks the {API_SCOPE} scope",
+    404: "No such resource for this caller",
+    409: "Conflicts with the current state",
+    413: "Body too large",
+    415: "Body is not application/json",
+    422: "Request does not match the schema",
+    503: "A dependency is unavailable; retry after Retry-After seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """Error responses for a route; every route can answer 401, 403, 413, 415 and 422."""
+    wanted = sorted({401, 403, 413, 415, 422, *statuses})
+    responses: dict[int, Any] = {}
+    for status in wanted:
+        response: dict[str, Any] = {
+            "description": _DESCRIPTIONS[status],
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+        if status == 503:
+            response["headers"] = {
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            }
+        responses[status] = response
+    return responses

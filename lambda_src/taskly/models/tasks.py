@@ -1,0 +1,109 @@
+"""Tasks: what clients send, what they get back, and what a query asks for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from taskly.models.common import EmailAddress, StrictModel
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=4000)]
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class TaskCreate(StrictModel):
+    title: Title
+    description: Description = ""
+    status: TaskStatus = TaskStatus.TODO
+    due_date: dt.date | None = None
+
+
+class TaskUpdate(StrictModel):
+    """A partial update. ``version`` (optional) makes it conditional: a stale one is a 409."""
+
+    title: Title | None = None
+    description: Description | None = None
+    status: TaskStatus | None = None
+    due_date: dt.date | None = None
+    version: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> Self:
+        if not self.changes():
+            raise ValueError(
+                "the update must set at least one of title, description, status, due_date"
+            )
+        if "title" in self.model_fields_set and self.title is None:
+            raise ValueError("title cannot be null")
+        if "status" in self.model_fields_set and self.status is None:
+            raise ValueError("status cannot be null")
+        if "description" in self.model_fields_set and self.description is None:
+            raise ValueError("description cannot be null")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields the client sent (``due_date: null`` clears the due date)."""
+        return {name: getattr(self, name) for name in self.model_fields_set if name != "version"}
+
+
+class Task(BaseModel):
+    id: str
+    title: str
+    description: str
+    status: TaskStatus
+    due_date: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class TaskPage(BaseModel):
+    items: list[Task]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class TaskQuery(BaseModel):
+    """What ``GET /tasks`` asks the repository for (newest first, after ``after_id``)."""
+
+    owner: str
+    status: TaskStatus | None = None
+    due_before: dt.date | None = None
+    due_after: dt.date | None = None
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    after_id: str | None = None
+
+
+class StatusCounts(BaseModel):
+    todo: int = 0
+    in_progress: int = 0
+    done: int = 0
+
+
+class TaskStats(BaseModel):
+    total: int
+    by_status: StatusCounts
+    overdue: int = Field(description="Tasks not done whose due date is before today (UTC).")
+
+
+class ShareRequest(StrictModel):
+    email: EmailAddress
+
+
+class ShareAccepted(BaseModel):
+    status: Literal["queued"] = "queued"
+    task_id: str
+    recipient: str
