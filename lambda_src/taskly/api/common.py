@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from taskly.models.common import ErrorBody
 from taskly.routes import API_SCOPE
 
@@ -23,8 +25,17 @@ _DESCRIPTIONS = {
 }
 
 
+def responses(
+    success_status: int, success_model: type[BaseModel] | None, description: str, *errors: int
+) -> dict[int, Any]:
+    """A route's documented answers; every secured route can also answer 401/403/413/415/422."""
+    success: dict[str, Any] = {"description": description}
+    if success_model is not None:
+        success["content"] = {"application/json": {"model": success_model}}
+    return {success_status: success, **error_responses(*errors)}
+
+
 def error_responses(*statuses: int) -> dict[int, Any]:
-    """Error responses for a route; every route can answer 401, 403, 413, 415 and 422."""
     wanted = sorted({401, 403, 413, 415, 422, *statuses})
     responses: dict[int, Any] = {}
     for status in wanted:

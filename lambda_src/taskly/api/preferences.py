@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from taskly.api.auth import Caller, current_caller
-from taskly.api.common import SECURED, error_responses
+from taskly.api.common import SECURED, responses
 from taskly.errors import ConfigurationError
 from taskly.logic.profile import PreferencesService
 from taskly.models.profile import Preferences, PreferencesUpdate
@@ -33,7 +33,7 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
     tags=TAGS,
     operation_id="getPreferences",
     security=SECURED,
-    responses=error_responses(503),
+    responses=responses(200, Preferences, "The preferences", 503),
 )
 def get_preferences(*, caller: CurrentCaller, service: Service) -> Preferences:
     return service.get(user_id=caller.user_id)
@@ -45,7 +45,7 @@ def get_preferences(*, caller: CurrentCaller, service: Service) -> Preferences:
     tags=TAGS,
     operation_id="putPreferences",
     security=SECURED,
-    responses=error_responses(400, 503),
+    responses=responses(200, Preferences, "The saved preferences", 400, 503),
 )
 def put_preferences(
     *, caller: CurrentCaller, service: Service, preferences: Annotated[PreferencesUpdate, Body()]

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from taskly.api.auth import Caller, current_caller
-from taskly.api.common import SECURED, error_responses
+from taskly.api.common import SECURED, responses
 from taskly.errors import ConfigurationError
 from taskly.logic.cursor import MAX_CURSOR_LENGTH
 from taskly.logic.tasks import TasksService
@@ -62,7 +62,7 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
     tags=TAGS,
     operation_id="listTasks",
     security=SECURED,
-    responses=error_responses(400, 503),
+    responses=responses(200, TaskPage, "A page of tasks", 400, 503),
 )
 def list_tasks(
     *,
@@ -94,7 +94,9 @@ def list_tasks(
     operation_id="createTask",
     security=SECURED,
     status_code=201,
-    responses=error_responses(400, 409, 503),
+    responses=responses(
+        201, Task, "Created (or replayed for a repeated Idempotency-Key)", 400, 409, 503
+    ),
 )
 def create_task(
     *,
@@ -119,7 +121,7 @@ def create_task(
     tags=TAGS,
     operation_id="getTaskStats",
     security=SECURED,
-    responses=error_responses(503),
+    responses=responses(200, TaskStats, "Counts", 503),
 )
 def task_stats(*, caller: CurrentCaller, service: Service) -> TaskStats:
     return service.stats(owner=caller.user_id)
@@ -131,7 +133,7 @@ def task_stats(*, caller: CurrentCaller, service: Service) -> TaskStats:
     tags=TAGS,
     operation_id="getTask",
     security=SECURED,
-    responses=error_responses(404, 503),
+    responses=responses(200, Task, "The task", 404, 503),
 )
 def get_task(*, caller: CurrentCaller, service: Service, id: TaskId) -> Task:
     return service.get(owner=caller.user_id, task_id=id)
@@ -143,7 +145,7 @@ def get_task(*, caller: CurrentCaller, service: Service, id: TaskId) -> Task:
     tags=TAGS,
     operation_id="updateTask",
     security=SECURED,
-    responses=error_responses(400, 404, 409, 503),
+    responses=responses(200, Task, "The updated task", 400, 404, 409, 503),
 )
 def update_task(
     *,
@@ -162,7 +164,7 @@ def update_task(
     operation_id="deleteTask",
     security=SECURED,
     status_code=204,
-    responses={204: {"description": "Deleted"}, **error_responses(404, 503)},
+    responses=responses(204, None, "Deleted", 404, 503),
 )
 def delete_task(*, caller: CurrentCaller, service: Service, id: TaskId) -> Response[None]:
     service.delete(owner=caller.user_id, task_id=id)
@@ -176,7 +178,7 @@ def delete_task(*, caller: CurrentCaller, service: Service, id: TaskId) -> Respo
     operation_id="shareTask",
     security=SECURED,
     status_code=202,
-    responses=error_responses(400, 404, 503),
+    responses=responses(202, ShareAccepted, "Queued for delivery", 400, 404, 503),
 )
 def share_task(
     *,

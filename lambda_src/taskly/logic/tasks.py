@@ -114,10 +114,19 @@ class TasksService:
     def update(self, *, owner: str, task_id: str, update: TaskUpdate) -> Task:
         if not is_task_id(task_id):
             raise _not_found(task_id)
+        changes = update.changes()
+        if not changes:
+            # Only a version: a conditional read, nothing to write.
+            current = self.get(owner=owner, task_id=task_id)
+            if update.version is not None and current.version != update.version:
+                raise ConflictError(
+                    f"task {task_id!r} is at version {current.version}, not {update.version}"
+                )
+            return current
         return self._repository.update(
             owner=owner,
             task_id=task_id,
-            changes=update.changes(),
+            changes=changes,
             expected_version=update.version,
             now=self._clock(),
         )

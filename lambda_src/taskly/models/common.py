@@ -8,9 +8,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 EmailAddress = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
-    ),
+    StringConstraints(max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"),
 ]
 
 

@@ -6,11 +6,12 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from taskly.models.common import EmailAddress, StrictModel
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=4000)]
 
 MAX_PAGE_SIZE = 100
@@ -31,26 +32,27 @@ class TaskCreate(StrictModel):
 
 
 class TaskUpdate(StrictModel):
-    """A partial update. ``version`` (optional) makes it conditional: a stale one is a 409."""
+    """A partial update: only the fields sent change (``due_date: null`` clears the date).
 
-    title: Title | None = None
-    description: Description | None = None
-    status: TaskStatus | None = None
+    ``version`` makes it conditional: if the task is no longer at that version, 409.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    # Omitted means "unchanged"; null is accepted only where it means something (due_date).
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    status: TaskStatus | SkipJsonSchema[None] = None
     due_date: dt.date | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: Annotated[int, Field(ge=1)] | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
-    def _changes_something(self) -> Self:
-        if not self.changes():
-            raise ValueError(
-                "the update must set at least one of title, description, status, due_date"
-            )
-        if "title" in self.model_fields_set and self.title is None:
-            raise ValueError("title cannot be null")
-        if "status" in self.model_fields_set and self.status is None:
-            raise ValueError("status cannot be null")
-        if "description" in self.model_fields_set and self.description is None:
-            raise ValueError("description cannot be null")
+    def _no_null_where_null_means_nothing(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        for name in ("title", "description", "status", "version"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
         return self
 
     def changes(self) -> dict[str, object]:
