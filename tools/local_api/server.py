@@ -41,7 +41,13 @@ def make_server(gateway: LocalGateway, *, host: str, port: int) -> ThreadingHTTP
                 self.wfile.write(response.body)
 
         # BaseHTTPRequestHandler dispatches to do_<METHOD>: the names are the stdlib's.
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _serve  # noqa: N815
+
+        def __getattr__(self, name: str) -> object:
+            # Every method reaches the gateway (API Gateway has no 501): QUERY, PROPFIND, ...
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: object) -> None:
             logger.info("%s %s", self.address_string(), format % args)

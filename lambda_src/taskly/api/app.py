@@ -27,16 +27,17 @@ def build_resolver(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
     return app
 
 
-def _body_size(event: dict[str, Any]) -> int:
+def _decoded_body(event: dict[str, Any]) -> bytes | None:
+    """The body's bytes, or None when a base64 body does not decode (never a valid request)."""
     body = event.get("body")
     if not isinstance(body, str):
-        return 0
+        return b""
     if event.get("isBase64Encoded"):
         try:
-            return len(base64.b64decode(body, validate=True))
+            return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            return len(body)
-    return len(body.encode("utf-8", errors="surrogatepass"))
+            return None
+    return body.encode("utf-8", errors="surrogatepass")
 
 
 def _content_type(event: dict[str, Any]) -> str:
@@ -54,23 +55,36 @@ def reject_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
 
     Runs before Powertools' validation, which would otherwise try form and multipart parsers.
     """
-    if _body_size(event) > MAX_BODY_BYTES:
-        error: errors.TasklyError = errors.PayloadTooLargeError(
+    body = _decoded_body(event)
+    if body is not None and len(body) > MAX_BODY_BYTES:
+        too_large = errors.PayloadTooLargeError(
             f"the request body is larger than {MAX_BODY_BYTES} bytes"
         )
         return raw_response(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(error.code, error.message)
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large.code, too_large.message)
         )
-    body = event.get("body")
     content_type = _content_type(event)
-    if body and content_type and content_type not in JSON_MEDIA_TYPES:
-        error = errors.UnsupportedMediaTypeError(
+    if event.get("body") and content_type and content_type not in JSON_MEDIA_TYPES:
+        unsupported = errors.UnsupportedMediaTypeError(
             f"send the body as application/json, not {content_type[:100]}"
         )
         return raw_response(
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(error.code, error.message)
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(unsupported.code, unsupported.message)
+        )
+    if body is None or not _is_utf8(body):
+        return raw_response(
+            HTTPStatus.BAD_REQUEST,
+            error_body("invalid_json", "the request body is not valid UTF-8 JSON"),
         )
     return None
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:

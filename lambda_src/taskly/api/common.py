@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from taskly.models.common import ErrorBody
+from taskly.models.common import AuthErrorBody, ErrorBody
 from taskly.routes import API_SCOPE
 
 SECURITY_SCHEME = "cognito"
@@ -29,7 +29,8 @@ def responses(
     success_status: int, success_model: type[BaseModel] | None, description: str, *errors: int
 ) -> dict[int, Any]:
     """A route's documented answers; every secured route can also answer 401/403/413/415/422."""
-    success: dict[str, Any] = {"description": description}
+    # An empty content map documents "no body" (204); Powertools would otherwise add one.
+    success: dict[str, Any] = {"description": description, "content": {}}
     if success_model is not None:
         success["content"] = {"application/json": {"model": success_model}}
     return {success_status: success, **error_responses(*errors)}
@@ -39,9 +40,11 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     wanted = sorted({401, 403, 413, 415, 422, *statuses})
     responses: dict[int, Any] = {}
     for status in wanted:
+        # 401/403 come from API Gateway's authorizer as {"message"}; the function adds a code.
+        model = AuthErrorBody if status in {401, 403} else ErrorBody
         response: dict[str, Any] = {
             "description": _DESCRIPTIONS[status],
-            "content": {"application/json": {"model": ErrorBody}},
+            "content": {"application/json": {"model": model}},
         }
         if status == 503:
             response["headers"] = {

@@ -20,6 +20,18 @@ TITLE = "Taskly API (migrated routes)"
 VERSION = "1.0.0"
 
 
+def security_schemes() -> dict[str, Any]:
+    return {
+        SECURITY_SCHEME: HTTPBearer(
+            bearerFormat="JWT",
+            description=(
+                f"A Cognito access token carrying the {API_SCOPE} scope (ID tokens are "
+                "refused by the API Gateway authorizer)."
+            ),
+        )
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     app = build_resolver(health.router, preferences.router, tasks.router)
     schema = app.get_openapi_json_schema(
@@ -29,15 +41,7 @@ def openapi_document() -> dict[str, Any]:
             "Routes served by Lambda behind API Gateway; every other /api route is proxied to "
             "the legacy backend. Errors are {code, message, details}."
         ),
-        security_schemes={
-            SECURITY_SCHEME: HTTPBearer(
-                bearerFormat="JWT",
-                description=(
-                    f"A Cognito access token carrying the {API_SCOPE} scope (ID tokens are "
-                    "refused by the API Gateway authorizer)."
-                ),
-            )
-        },
+        security_schemes=security_schemes(),
     )
     document: dict[str, Any] = json.loads(schema)
     return document

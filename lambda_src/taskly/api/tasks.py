@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -15,6 +14,7 @@ from taskly.api.common import SECURED, responses
 from taskly.errors import ConfigurationError
 from taskly.logic.cursor import MAX_CURSOR_LENGTH
 from taskly.logic.tasks import TasksService
+from taskly.models.common import IsoDate
 from taskly.models.tasks import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -32,7 +32,8 @@ from taskly.observability import metrics
 router = APIGatewayHttpRouter()
 TAGS = ["tasks"]
 
-TaskId = Annotated[str, Path(description="The task id", max_length=64)]
+# Any string: an id that is not one of ours is simply a task that does not exist (404).
+TaskId = Annotated[str, Path(description="The task id")]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -69,8 +70,8 @@ def list_tasks(
     caller: CurrentCaller,
     service: Service,
     status: Annotated[TaskStatus | None, Query(description="Only tasks in this status")] = None,
-    due_before: Annotated[dt.date | None, Query(description="Due on or before this date")] = None,
-    due_after: Annotated[dt.date | None, Query(description="Due on or after this date")] = None,
+    due_before: Annotated[IsoDate | None, Query(description="Due on or before this date")] = None,
+    due_after: Annotated[IsoDate | None, Query(description="Due on or after this date")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
         str | None,

@@ -102,7 +102,7 @@ def update_document(changes: Mapping[str, object], now: dt.datetime) -> dict[str
 def stats_pipeline(owner: str, today: dt.date) -> list[dict[str, Any]]:
     overdue = {
         "$and": [
-            {"$ne": ["$status", TaskStatus.DONE.value]},
+            {"$in": ["$status", [s.value for s in TaskStatus if s != TaskStatus.DONE]]},
             {"$gt": ["$due_date", None]},  # BSON orders null below dates: skip undated tasks
             {"$lt": ["$due_date", _midnight(today)]},
         ]

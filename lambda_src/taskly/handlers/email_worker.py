@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from taskly.settings import EmailWorkerSettings, load_settings
 
@@ -68,6 +69,17 @@ class EmailWorker:
     def _record_handler(self, record: SQSRecord) -> dict[str, str]:
         try:
             result = self._deliver_once(record=record.raw_event)
+        except ValidationError as exc:
+            # Not a message we can ever send: it will reach the DLQ after maxReceiveCount.
+            metrics.add_metric(name="EmailMessageRejected", unit="Count", value=1)
+            logger.error(
+                "invalid email message",
+                extra={
+                    "message_id": record.message_id,
+                    "errors": exc.errors(include_url=False, include_input=False),
+                },
+            )
+            raise
         except Exception:
             metrics.add_metric(name="EmailDeliveryFailed", unit="Count", value=1)
             logger.exception("share email failed", extra={"message_id": record.message_id})

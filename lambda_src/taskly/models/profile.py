@@ -6,11 +6,11 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, Strict, StringConstraints
 
-from taskly.models.common import StrictModel
+from taskly.models.common import JSON_INTEGER, StrictModel
 
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+Language = Annotated[str, Strict(), StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 
 
 class Theme(StrEnum):
@@ -24,8 +24,8 @@ class PreferencesUpdate(StrictModel):
 
     theme: Theme
     language: Language
-    email_notifications: bool
-    tasks_page_size: int = Field(ge=1, le=100)
+    email_notifications: Annotated[bool, Strict()]
+    tasks_page_size: Annotated[int, Field(ge=1, le=100), JSON_INTEGER]
 
 
 class Preferences(BaseModel):

@@ -6,13 +6,13 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from taskly.models.common import EmailAddress, StrictModel
+from taskly.models.common import JSON_INTEGER, EmailAddress, IsoDate, StrictModel
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=4000)]
+Title = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=200)]
+Description = Annotated[str, Strict(), StringConstraints(max_length=4000)]
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -28,7 +28,7 @@ class TaskCreate(StrictModel):
     title: Title
     description: Description = ""
     status: TaskStatus = TaskStatus.TODO
-    due_date: dt.date | None = None
+    due_date: IsoDate | None = None
 
 
 class TaskUpdate(StrictModel):
@@ -43,8 +43,8 @@ class TaskUpdate(StrictModel):
     title: Title | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
     status: TaskStatus | SkipJsonSchema[None] = None
-    due_date: dt.date | None = None
-    version: Annotated[int, Field(ge=1)] | SkipJsonSchema[None] = None
+    due_date: IsoDate | None = None
+    version: Annotated[int, Field(ge=1), JSON_INTEGER] | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _no_null_where_null_means_nothing(self) -> Self:
