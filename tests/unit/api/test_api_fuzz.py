@@ -257,7 +257,8 @@ def test_fuzz_email_worker() -> None:
     run()
     assert COUNTS["email_worker"] >= EVENTS_PER_HANDLER
     print(
-        f"\nfuzzed {COUNTS['email_worker']} SQS events into the email worker: nothing lost or sent twice"
+        f"\nfuzzed {COUNTS['email_worker']} SQS events into the email worker: "
+        "nothing lost or sent twice"
     )
 
 

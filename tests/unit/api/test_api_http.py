@@ -1,4 +1,4 @@
-"""The HTTP contract of the tasks and profile handlers, event in, response out (in-memory stores)."""
+"""The HTTP contract of the tasks and profile handlers: event in, response out."""
 
 from __future__ import annotations
 

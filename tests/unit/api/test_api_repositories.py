@@ -14,12 +14,17 @@ from typing import Any
 
 import mongomock
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pymongo import errors as mongo_errors
 from taskly.data.documentdb import (
     INDEXES,
     DocDbSecret,
     DocumentDbConnection,
     DocumentDbTaskRepository,
+    create_client,
     list_filter,
     stats_pipeline,
     update_document,
@@ -196,7 +201,7 @@ def test_the_operator_check_would_catch_an_unsupported_stage() -> None:
 
 
 class FailingCollection:
-    """A collection whose every call raises ``error`` (what pymongo raises when the cluster is gone)."""
+    """A collection whose every call raises ``error``, as pymongo does when the cluster is gone."""
 
     def __init__(self, error: Exception) -> None:
         self.error = error
@@ -291,10 +296,6 @@ def test_secrets_manager_down_is_dependency_unavailable() -> None:
 
 def self_signed_certificate() -> bytes:
     """A throwaway CA certificate: pymongo loads the bundle when the client is built."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
@@ -312,15 +313,11 @@ def self_signed_certificate() -> bytes:
 
 
 def test_real_client_requires_the_ca_bundle(tmp_path: Path) -> None:
-    from taskly.data.documentdb import create_client
-
     with pytest.raises(ConfigurationError, match="CA bundle"):
         create_client(DocDbSecret.model_validate(SECRET), tmp_path / "missing.pem")
 
 
 def test_real_client_is_configured_for_documentdb(tmp_path: Path) -> None:
-    from taskly.data.documentdb import create_client
-
     ca_file = tmp_path / "ca.pem"
     ca_file.write_bytes(self_signed_certificate())
     client = create_client(DocDbSecret.model_validate(SECRET), ca_file)

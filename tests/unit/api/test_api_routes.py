@@ -68,7 +68,11 @@ def test_routes_module_imports_only_the_standard_library() -> None:
     }
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
     # And it imports alone, as the CDK app does (no package __init__ side effects needed).
-    code = f"import importlib.util as u; s = u.spec_from_file_location('r', {str(ROUTES_FILE)!r}); m = u.module_from_spec(s); s.loader.exec_module(m); print(m.API_SCOPE)"
+    code = (
+        "import importlib.util as u; "
+        f"s = u.spec_from_file_location('r', {str(ROUTES_FILE)!r}); "
+        "m = u.module_from_spec(s); s.loader.exec_module(m); print(m.API_SCOPE)"
+    )
     output = subprocess.run(
         [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
     )
