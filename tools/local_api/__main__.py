@@ -66,6 +66,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def token(args: argparse.Namespace) -> int:
+    if not args.user.strip():
+        print("token: --user must not be empty", file=sys.stderr)
+        return 2
     key = load_or_create_key(args.state_dir)
     print(issue_token(key, subject=args.user, scopes=tuple(args.scope)))
     return 0

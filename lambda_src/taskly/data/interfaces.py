@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from taskly.models.email import TaskSharedEmail
-from taskly.models.profile import Preferences, PreferencesUpdate
-from taskly.models.tasks import Task, TaskCreate, TaskQuery, TaskStats
+if TYPE_CHECKING:  # annotations only: a function imports just the models it uses
+    import datetime as dt
+
+    from taskly.models.email import TaskSharedEmail
+    from taskly.models.profile import Preferences, PreferencesUpdate
+    from taskly.models.tasks import Task, TaskCreate, TaskQuery, TaskStats
 
 # Task ids are MongoDB ObjectIds in their 24-digit hex form; every implementation issues them.
 TASK_ID_PATTERN = re.compile(r"^[0-9a-f]{24}$")

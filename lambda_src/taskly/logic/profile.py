@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from taskly.clock import Clock, utc_now
 from taskly.data.interfaces import PreferencesRepository
-from taskly.logic.tasks import Clock, utc_now
 from taskly.models.profile import Preferences, PreferencesUpdate
 
 

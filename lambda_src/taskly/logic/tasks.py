@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from taskly.clock import Clock, utc_now
 from taskly.data.interfaces import EmailQueue, TaskRepository, is_task_id
 from taskly.errors import (
     ConflictError,
@@ -31,16 +32,8 @@ from taskly.models.tasks import (
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
 
-Clock = Callable[[], dt.datetime]
-
 # How long a retried POST with the same Idempotency-Key replays the first response.
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
-
-
-def utc_now() -> dt.datetime:
-    # Millisecond precision: that is what BSON dates keep, so every store returns the same value.
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class CreateTaskCommand(BaseModel):
