@@ -17,6 +17,7 @@ from taskly.routes import API_PREFIX
 # The largest valid body (a task with a 4,000-character description) is far below this.
 MAX_BODY_BYTES = 16 * 1024
 JSON_MEDIA_TYPES = ("application/json",)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def build_resolver(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
@@ -64,7 +65,9 @@ def reject_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large.code, too_large.message)
         )
     content_type = _content_type(event)
-    if event.get("body") and content_type and content_type not in JSON_MEDIA_TYPES:
+    method = str((event.get("requestContext") or {}).get("http", {}).get("method", "")).upper()
+    carries_body = bool(event.get("body")) or method in BODY_METHODS
+    if carries_body and content_type and content_type not in JSON_MEDIA_TYPES:
         unsupported = errors.UnsupportedMediaTypeError(
             f"send the body as application/json, not {content_type[:100]}"
         )

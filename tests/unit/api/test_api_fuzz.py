@@ -230,7 +230,8 @@ def test_fuzz_email_worker() -> None:
         persistence_store=in_memory_idempotency_store(),
     )
 
-    @FUZZ
+    # Each example is delivered twice (SQS redelivery): half as many examples make 1,000 events.
+    @settings(FUZZ, max_examples=EVENTS_PER_HANDLER // 2)
     @given(
         records=st.lists(
             st.tuples(st.booleans(), valid_messages, invalid_bodies), min_size=1, max_size=5

@@ -186,6 +186,14 @@ def test_non_json_body_is_415(tasks: TasksFixture) -> None:
         TASKS, "POST", "/api/tasks", raw_body=b"title=x", headers={"content-type": "text/plain"}
     )
     assert_error(result, 415, "unsupported_media_type")
+    empty_form = invoke(
+        TASKS,
+        "POST",
+        "/api/tasks",
+        raw_body=b"",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert_error(empty_form, 415, "unsupported_media_type")
 
 
 @pytest.mark.parametrize("task_id", ["xyz", "0" * 23, "g" * 24, "%00", "a" * 64])

@@ -317,6 +317,8 @@ def test_real_client_requires_the_ca_bundle(tmp_path: Path) -> None:
         create_client(DocDbSecret.model_validate(SECRET), tmp_path / "missing.pem")
 
 
+# The client's monitor thread tries to resolve the host at once; sockets are blocked here.
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_real_client_is_configured_for_documentdb(tmp_path: Path) -> None:
     ca_file = tmp_path / "ca.pem"
     ca_file.write_bytes(self_signed_certificate())
