@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 from taskly.routes import API_SCOPE
@@ -25,6 +26,8 @@ def _free_port() -> int:
 def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    # Powertools warns on every request that publishes no business metric (health, reads).
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     from tools.local_api.gateway import LocalGateway
     from tools.local_api.server import make_server
     from tools.local_api.stack import LocalStack

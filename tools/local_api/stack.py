@@ -121,11 +121,11 @@ class LocalStack:
         import mongomock
         from taskly.api import tasks as tasks_api
         from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository
+        from taskly.data.messaging import SqsEmailQueue
         from taskly.handlers import email_worker, profile, tasks
         from taskly.logic.tasks import TasksService
 
         documentdb: Any = mongomock.MongoClient(tz_aware=True)
-        real_service = tasks.tasks_service()
         connection = DocumentDbConnection(
             secret_arn=tasks.settings.docdb_secret_arn,
             database=tasks.settings.docdb_database,
@@ -134,8 +134,8 @@ class LocalStack:
         )
         service = TasksService(
             repository=DocumentDbTaskRepository(connection=connection),
-            email_queue=real_service._email_queue,
-            idempotency_store=real_service._idempotency_store,
+            email_queue=SqsEmailQueue(queue_url=str(tasks.settings.email_queue_url)),
+            idempotency_store=tasks.idempotency_store,
         )
         tasks.app.dependency_overrides[tasks_api.tasks_service] = lambda: service
         return {

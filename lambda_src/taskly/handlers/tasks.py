@@ -25,7 +25,7 @@ from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  
 app = build_resolver(tasks_api.router)
 
 
-def _idempotency_store() -> Any:
+def idempotency_store() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from taskly.data.aws import client
@@ -48,7 +48,7 @@ def tasks_service() -> TasksService:
     return TasksService(
         repository=DocumentDbTaskRepository(connection=connection),
         email_queue=SqsEmailQueue(queue_url=str(settings.email_queue_url)),
-        idempotency_store=_idempotency_store,
+        idempotency_store=idempotency_store,
     )
 
 

@@ -13,26 +13,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 import requests
+from api_http_support import REPO, LocalApi
 
 from tools.local_api.devjwt import issue_token, load_or_create_key
 
-REPO = Path(__file__).resolve().parents[3]
 STARTUP_TIMEOUT_SECONDS = 20
-
-
-@dataclass
-class LocalApi:
-    base_url: str
-    moto_endpoint: str
-    token_for: Callable[[str], str]
-    startup_seconds: float
 
 
 def _free_port() -> int:
@@ -80,6 +71,10 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     if "Ctrl-C stops" not in banner:
         process.kill()
         pytest.fail(f"the local API did not start:\n{banner}")
+    # Keep draining the server's output so a chatty run can never fill the pipe and stall it.
+    output: list[str] = []
+    drain = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    drain.start()
     moto = re.search(r"moto on (http://localhost:\d+)", banner)
     assert moto, banner
     key = load_or_create_key(state_dir)
@@ -93,9 +88,11 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     yield api
     # Stops cleanly on SIGTERM: exit code 0 and its goodbye line.
     process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=10)
-    assert process.returncode == 0, output
-    assert "local API stopped" in output
+    process.wait(timeout=10)
+    drain.join(timeout=5)
+    log = "".join(output)
+    assert process.returncode == 0, log
+    assert "local API stopped" in log
 
 
 @pytest.fixture

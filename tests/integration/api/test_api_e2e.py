@@ -7,7 +7,7 @@ import uuid
 
 import boto3
 import requests
-from conftest import LocalApi
+from api_http_support import LocalApi
 
 
 def auth(api: LocalApi, user: str) -> dict[str, str]:

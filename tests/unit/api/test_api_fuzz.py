@@ -15,8 +15,8 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
+from api_unit_support import TasksFixture
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from conftest import TasksFixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from taskly.api.app import MAX_BODY_BYTES

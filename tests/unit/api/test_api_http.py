@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import HttpResult, TasksFixture, invoke
+from api_unit_support import HttpResult, TasksFixture, invoke
 from taskly.api.app import MAX_BODY_BYTES
 from taskly.errors import DependencyUnavailableError
 from taskly.handlers import profile as profile_handler
