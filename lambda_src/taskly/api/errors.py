@@ -1,0 +1,135 @@
+"""Every error the API returns, mapped in one place, as ``{"code", "message", "details"}``.
+
+Bad input is always a 4xx that says what is wrong; a dependency that is down is a 503 with
+``Retry-After``. Anything else is a bug: it propagates, Lambda records an error (the canary
+alarm sees it) and API Gateway answers a bare 500, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from taskly import errors
+from taskly.models.common import ErrorBody, ErrorDetail
+
+STATUS_BY_ERROR: dict[type[errors.TasklyError], HTTPStatus] = {
+    errors.InvalidRequestError: HTTPStatus.BAD_REQUEST,
+    errors.UnauthorizedError: HTTPStatus.UNAUTHORIZED,
+    errors.ForbiddenError: HTTPStatus.FORBIDDEN,
+    errors.NotFoundError: HTTPStatus.NOT_FOUND,
+    errors.ConflictError: HTTPStatus.CONFLICT,
+    errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    errors.UnsupportedMediaTypeError: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    errors.IdempotencyKeyReusedError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    errors.DependencyUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+
+
+def error_body(code: str, message: str, details: list[ErrorDetail] | None = None) -> dict[str, Any]:
+    return ErrorBody(code=code, message=message, details=details).model_dump(exclude_none=True)
+
+
+def status_for(error: errors.TasklyError) -> HTTPStatus:
+    for error_type in type(error).__mro__:
+        if error_type in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[error_type]
+    raise error
+
+
+def headers_for(error: errors.TasklyError) -> dict[str, str]:
+    if isinstance(error, errors.DependencyUnavailableError):
+        return {"Retry-After": str(error.retry_after_seconds)}
+    return {}
+
+
+def _location(loc: Any) -> str:
+    return ".".join(str(part) for part in loc) if isinstance(loc, (list, tuple)) else str(loc)
+
+
+def validation_details(raw_errors: Any) -> list[ErrorDetail]:
+    details = []
+    for error in raw_errors:
+        message = str(error.get("msg", "invalid value"))
+        context = error.get("ctx") or {}
+        if error.get("type") == "json_invalid" and "error" in context:
+            message = f"body is not valid JSON: {context['error']}"
+        details.append(
+            ErrorDetail(
+                location=_location(error.get("loc", ())),
+                message=message,
+                type=str(error.get("type", "value_error")),
+            )
+        )
+    return details
+
+
+def raw_response(
+    status: HTTPStatus, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """An HTTP API (payload v2) response for errors raised before the router runs."""
+    return {
+        "statusCode": int(status),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, **(headers or {})},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+        "cookies": [],
+    }
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(errors.TasklyError)
+    def _domain_error(error: errors.TasklyError) -> Response[dict[str, Any]]:
+        return Response(
+            status_code=int(status_for(error)),
+            content_type=content_types.APPLICATION_JSON,
+            body=error_body(error.code, error.message),
+            headers=headers_for(error),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+        details = validation_details(error.errors())
+        if any(detail.type == "json_invalid" for detail in details):
+            status, code, message = (
+                HTTPStatus.BAD_REQUEST,
+                "invalid_json",
+                "the request body is not valid JSON",
+            )
+        else:
+            status, code = HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error"
+            message = "; ".join(f"{detail.location}: {detail.message}" for detail in details[:5])
+        return Response(
+            status_code=int(status),
+            content_type=content_types.APPLICATION_JSON,
+            body=error_body(code, message, details),
+        )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_content_type(
+        _error: RequestUnsupportedContentType,
+    ) -> Response[dict[str, Any]]:
+        return Response(
+            status_code=int(HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
+            content_type=content_types.APPLICATION_JSON,
+            body=error_body(
+                errors.UnsupportedMediaTypeError.code, "send the body as application/json"
+            ),
+        )
+
+    @app.not_found
+    def _no_route(_error: RouteNotFoundError) -> Response[dict[str, Any]]:
+        event = app.current_event
+        return Response(
+            status_code=int(HTTPStatus.NOT_FOUND),
+            content_type=content_types.APPLICATION_JSON,
+            body=error_body("not_found", f"no route for {event.http_method} {event.path}"),
+        )

@@ -1,0 +1,75 @@
+"""boto3 clients and the mapping of AWS failures onto domain errors.
+
+boto3 is imported on first use, so a function that never calls AWS never pays for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from taskly.errors import DependencyUnavailableError
+
+logger = logging.getLogger(__name__)
+
+# Errors that say "not now" rather than "never": answer 503 and let the client retry.
+TRANSIENT_ERROR_CODES = frozenset(
+    {
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "KMS.ThrottlingException",
+        "AWS.SimpleQueueService.ServiceUnavailable",
+    }
+)
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """One client per service per execution environment, with short timeouts."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        config=Config(
+            connect_timeout=2,
+            read_timeout=3,
+            retries={"mode": "standard", "max_attempts": 3},
+        ),
+    )
+
+
+@contextlib.contextmanager
+def translate_aws_errors(dependency: str) -> Iterator[None]:
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        ReadTimeoutError,
+    )
+    from botocore.exceptions import (
+        ConnectionError as BotoConnectionError,
+    )
+
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in TRANSIENT_ERROR_CODES:
+            logger.warning("%s unavailable: %s", dependency, code)
+            raise DependencyUnavailableError(f"the {dependency} is unavailable") from exc
+        raise
+    except (BotoConnectionError, ConnectTimeoutError, ReadTimeoutError) as exc:
+        logger.warning("%s unreachable: %s", dependency, exc)
+        raise DependencyUnavailableError(f"the {dependency} is unavailable") from exc

@@ -1,0 +1,1 @@
+"""Lambda entry points, one per service (see ``taskly.routes.SERVICE_HANDLERS``)."""

@@ -1,0 +1,45 @@
+"""Entry point of the ``profile`` function (outside the VPC, DynamoDB; also serves health).
+
+Imports neither pymongo nor boto3 at init: health checks never need them, and the preferences
+routes load boto3 on their first call.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from taskly.settings import ProfileSettings, load_settings
+
+settings = load_settings(ProfileSettings)
+
+from taskly import invocation  # noqa: E402
+from taskly.api import health as health_api  # noqa: E402
+from taskly.api import preferences as preferences_api  # noqa: E402
+from taskly.api.app import build_resolver, resolve  # noqa: E402
+from taskly.logic.profile import PreferencesService  # noqa: E402
+from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  # noqa: E402
+
+app = build_resolver(health_api.router, preferences_api.router)
+
+
+@functools.cache
+def preferences_service() -> PreferencesService:
+    from taskly.data.dynamodb import DynamoDbPreferencesRepository
+
+    return PreferencesService(
+        repository=DynamoDbPreferencesRepository(table_name=settings.app_state_table_name)
+    )
+
+
+app.dependency_overrides[preferences_api.preferences_service] = preferences_service
+
+
+@logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    invocation.begin(context)
+    return resolve(app, event, context)

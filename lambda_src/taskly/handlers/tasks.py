@@ -1,0 +1,63 @@
+"""Entry point of the ``tasks`` function (in the VPC, DocumentDB).
+
+Handler string: ``taskly.handlers.tasks.handler``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from taskly.settings import TasksSettings, load_settings
+
+settings = load_settings(TasksSettings)
+
+# Every tasks request needs pymongo, so it loads during init (full CPU, before the first request).
+from taskly import invocation  # noqa: E402
+from taskly.api import tasks as tasks_api  # noqa: E402
+from taskly.api.app import build_resolver, resolve  # noqa: E402
+from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository  # noqa: E402
+from taskly.logic.tasks import TasksService  # noqa: E402
+from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  # noqa: E402
+
+app = build_resolver(tasks_api.router)
+
+
+def idempotency_store() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from taskly.data.aws import client
+
+    # Powertools' default key schema: partition key "id", TTL attribute "expiration".
+    return DynamoDBPersistenceLayer(
+        table_name=settings.idempotency_table_name, boto3_client=client("dynamodb")
+    )
+
+
+@functools.cache
+def tasks_service() -> TasksService:
+    from taskly.data.messaging import SqsEmailQueue
+
+    connection = DocumentDbConnection(
+        secret_arn=settings.docdb_secret_arn,
+        database=settings.docdb_database,
+        ca_file=settings.ca_file_path(),
+    )
+    return TasksService(
+        repository=DocumentDbTaskRepository(connection=connection),
+        email_queue=SqsEmailQueue(queue_url=str(settings.email_queue_url)),
+        idempotency_store=idempotency_store,
+    )
+
+
+app.dependency_overrides[tasks_api.tasks_service] = tasks_service
+
+
+@logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    invocation.begin(context)
+    return resolve(app, event, context)

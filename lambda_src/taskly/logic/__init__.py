@@ -1,0 +1,1 @@
+"""Use cases: HTTP-free and driver-free, so they are unit-tested with in-memory repositories."""

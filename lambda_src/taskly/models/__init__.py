@@ -1,0 +1,1 @@
+"""Pydantic models for requests, responses, stored records and queue messages."""

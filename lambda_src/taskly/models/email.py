@@ -1,0 +1,21 @@
+"""The message the tasks service puts on the email queue and the worker consumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from taskly.models.common import EmailAddress
+
+
+class TaskSharedEmail(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["task_shared"] = "task_shared"
+    task_id: str
+    task_title: str
+    recipient: EmailAddress
+    shared_by: str
+    shared_at: dt.datetime

@@ -1,0 +1,76 @@
+"""Environment variables per function, validated once at cold start.
+
+A missing or invalid variable stops the init phase with one line naming every bad variable,
+so a broken deployment fails its canary instead of answering with surprises.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from taskly.errors import ConfigurationError
+
+TableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")]
+SecretArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
+]
+EmailAddress = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class FunctionSettings(BaseModel):
+    """Variables every function reads (Powertools picks them up too)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+
+    service_name: str = Field(alias="POWERTOOLS_SERVICE_NAME", min_length=1)
+    metrics_namespace: str = Field(alias="POWERTOOLS_METRICS_NAMESPACE", min_length=1)
+    log_level: LogLevel = Field(alias="POWERTOOLS_LOG_LEVEL")
+
+
+class TasksSettings(FunctionSettings):
+    docdb_secret_arn: SecretArn = Field(alias="DOCDB_SECRET_ARN")
+    docdb_database: str = Field(
+        alias="DOCDB_DATABASE", default="taskly", pattern=r"^[A-Za-z0-9_-]{1,63}$"
+    )
+    docdb_ca_file: str = Field(alias="DOCDB_CA_FILE", default="certs/global-bundle.pem")
+    idempotency_table_name: TableName = Field(alias="IDEMPOTENCY_TABLE_NAME")
+    email_queue_url: AnyHttpUrl = Field(alias="EMAIL_QUEUE_URL")
+
+    def ca_file_path(self, environ: Mapping[str, str] = os.environ) -> Path:
+        """The CA bundle, relative to the bundle root (``LAMBDA_TASK_ROOT``) unless absolute."""
+        path = Path(self.docdb_ca_file)
+        if path.is_absolute():
+            return path
+        return Path(environ.get("LAMBDA_TASK_ROOT", Path.cwd())) / path
+
+
+class ProfileSettings(FunctionSettings):
+    app_state_table_name: TableName = Field(alias="APP_STATE_TABLE_NAME")
+
+
+class EmailWorkerSettings(FunctionSettings):
+    sender_email: EmailAddress = Field(alias="SENDER_EMAIL")
+    idempotency_table_name: TableName = Field(alias="IDEMPOTENCY_TABLE_NAME")
+
+
+SettingsT = TypeVar("SettingsT", bound=FunctionSettings)
+
+
+def load_settings(model: type[SettingsT], environ: Mapping[str, str] = os.environ) -> SettingsT:
+    """Validate the environment against ``model``; raise one readable ConfigurationError."""
+    try:
+        return model.model_validate(dict(environ))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        raise ConfigurationError(f"invalid environment for {model.__name__}: {problems}") from None

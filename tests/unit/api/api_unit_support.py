@@ -1,0 +1,93 @@
+"""Shared helpers of the API unit tests (a uniquely named module: conftest is not importable).
+
+The handler modules validate their environment at import, so it is set here, before anything
+imports them. AWS is reached only through moto's in-process mock (``mock_aws``), which patches
+botocore without opening sockets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+os.environ.update(
+    {
+        "POWERTOOLS_SERVICE_NAME": "taskly-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "Taskly",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "DOCDB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:docdb-AbCdEf",
+        "IDEMPOTENCY_TABLE_NAME": "taskly-test-idempotency",
+        "EMAIL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/taskly-email",
+        "APP_STATE_TABLE_NAME": "taskly-test-app-state",
+        "SENDER_EMAIL": "no-reply@taskly.example.com",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+)
+
+from taskly.data.memory import (
+    InMemoryEmailQueue,
+    InMemoryTaskRepository,
+)
+from taskly.logic.tasks import TasksService
+from taskly.routes import API_SCOPE
+
+from tools.local_api.events import LocalLambdaContext, http_api_event, match_route
+
+
+@dataclass
+class HttpResult:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class TasksFixture:
+    service: TasksService
+    repository: InMemoryTaskRepository
+    queue: InMemoryEmailQueue
+    idempotency: Any
+
+
+def invoke(
+    handler: Any,
+    method: str,
+    path: str,
+    *,
+    user: str | None = "alice",
+    scope: str = API_SCOPE,
+    body: Any = None,
+    raw_body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> HttpResult:
+    """Call a handler with the event API Gateway would send after its authorizer passed."""
+    all_headers = {"content-type": "application/json", **(headers or {})}
+    payload = (
+        raw_body if raw_body is not None else (b"" if body is None else json.dumps(body).encode())
+    )
+    matched = match_route(method, path)
+    event = http_api_event(
+        method=method,
+        raw_path=path,
+        raw_query=query,
+        headers=list(all_headers.items()),
+        body=payload,
+        route=matched[0] if matched else None,
+        path_parameters=matched[1] if matched else None,
+        claims=None if user is None else {"sub": user, "scope": scope, "token_use": "access"},
+        scopes=scope.split(),
+    )
+    response = handler(event, LocalLambdaContext(function_name="test"))
+    text = response.get("body") or ""
+    return HttpResult(
+        status=response["statusCode"],
+        headers={name.lower(): value for name, value in (response.get("headers") or {}).items()},
+        body=json.loads(text) if text else None,
+    )

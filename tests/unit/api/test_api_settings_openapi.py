@@ -1,0 +1,77 @@
+"""Cold-start settings validation and the committed OpenAPI document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from taskly.api.openapi import render
+from taskly.errors import ConfigurationError
+from taskly.settings import EmailWorkerSettings, ProfileSettings, TasksSettings, load_settings
+
+REPO = Path(__file__).resolve().parents[3]
+BASE = {
+    "POWERTOOLS_SERVICE_NAME": "tasks",
+    "POWERTOOLS_METRICS_NAMESPACE": "Taskly",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+TASKS = {
+    **BASE,
+    "DOCDB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-x1",
+    "IDEMPOTENCY_TABLE_NAME": "idem",
+    "EMAIL_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/email",
+}
+
+
+def test_tasks_settings_defaults() -> None:
+    settings = load_settings(TasksSettings, TASKS)
+    assert (settings.docdb_database, settings.docdb_ca_file) == (
+        "taskly",
+        "certs/global-bundle.pem",
+    )
+    root = Path("/var/task")
+    assert (
+        settings.ca_file_path({"LAMBDA_TASK_ROOT": str(root)}) == root / "certs/global-bundle.pem"
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "environment", "named"),
+    [
+        (
+            TasksSettings,
+            {k: v for k, v in TASKS.items() if k != "DOCDB_SECRET_ARN"},
+            ["DOCDB_SECRET_ARN"],
+        ),
+        (
+            TasksSettings,
+            {**TASKS, "DOCDB_SECRET_ARN": "not-an-arn", "EMAIL_QUEUE_URL": "nope"},
+            ["DOCDB_SECRET_ARN", "EMAIL_QUEUE_URL"],
+        ),
+        (ProfileSettings, BASE, ["APP_STATE_TABLE_NAME"]),
+        (
+            EmailWorkerSettings,
+            {**BASE, "IDEMPOTENCY_TABLE_NAME": "t1x", "SENDER_EMAIL": "nobody"},
+            ["SENDER_EMAIL"],
+        ),
+        (
+            ProfileSettings,
+            {**BASE, "POWERTOOLS_LOG_LEVEL": "LOUD", "APP_STATE_TABLE_NAME": "abc"},
+            ["POWERTOOLS_LOG_LEVEL"],
+        ),
+    ],
+)
+def test_bad_environment_is_one_clear_error(
+    model: type, environment: dict[str, str], named: list[str]
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(model, environment)
+    message = str(raised.value)
+    assert "\n" not in message
+    for variable in named:
+        assert variable in message
+
+
+def test_committed_openapi_matches_the_routers() -> None:
+    committed = (REPO / "docs" / "openapi.json").read_text()
+    assert committed == render(), "docs/openapi.json is stale: run `make openapi` and commit it"

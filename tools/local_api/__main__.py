@@ -1,0 +1,105 @@
+"""``python -m tools.local_api serve|token`` (what ``make local`` and ``make token`` run)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+from taskly.routes import API_SCOPE
+
+from tools.local_api.devjwt import DEFAULT_STATE_DIR, issue_token, load_or_create_key
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    # Powertools warns on every request that publishes no business metric (health, reads).
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    from tools.local_api.gateway import LocalGateway
+    from tools.local_api.server import make_server
+    from tools.local_api.stack import LocalStack
+
+    key = load_or_create_key(args.state_dir)
+    stack = LocalStack(moto_port=args.moto_port or _free_port(), log_level=args.log_level)
+    try:
+        stack.start()
+        functions = stack.functions()
+        stack.start_email_poller(functions.pop("email_worker"))
+        server = make_server(
+            LocalGateway(key=key, functions=functions), host=args.host, port=args.port
+        )
+    except OSError as exc:
+        stack.stop()
+        print(f"local API could not start: {exc}", file=sys.stderr)
+        return 1
+
+    def shut_down(_signum: int, _frame: object) -> None:
+        # shutdown() blocks until serve_forever returns, so it must run on another thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
+    elapsed = time.perf_counter() - started
+    print(
+        f"Taskly local API on http://{args.host}:{server.server_port} "
+        f"(ready in {elapsed:.1f} s; AWS emulated by moto on {stack.endpoint}; "
+        "DocumentDB by mongomock). Ctrl-C stops.",
+        flush=True,
+    )
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        stack.stop()
+        print("local API stopped", flush=True)
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    if not args.user.strip():
+        print("token: --user must not be empty", file=sys.stderr)
+        return 2
+    key = load_or_create_key(args.state_dir)
+    print(issue_token(key, subject=args.user, scopes=tuple(args.scope)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.local_api")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="git-ignored dir for the dev key"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", parents=[common], help="run the local API")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=3000)
+    serve_parser.add_argument("--moto-port", type=int, default=0, help="default: a free port")
+    serve_parser.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    token_parser = commands.add_parser("token", parents=[common], help="print a dev access token")
+    token_parser.add_argument("--user", default="dev-user", help="the token's subject (sub)")
+    token_parser.add_argument("--scope", action="append", default=None, help=f"default {API_SCOPE}")
+    args = parser.parse_args(argv)
+    if args.command == "token":
+        args.scope = args.scope or [API_SCOPE]
+        return token(args)
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
