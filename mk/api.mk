@@ -9,33 +9,30 @@ SCHEMATHESIS_EXAMPLES ?= 10
 
 TEST_TARGETS += test-api
 
-# The Makefile defines DEV_STAMP after including mk/*.mk: expand it when the rule runs.
-.SECONDEXPANSION:
-
 .PHONY: local
-local: $$(DEV_STAMP) ## Serve the API on http://127.0.0.1:3000 (moto for AWS, mongomock for DocumentDB)
+local: $(DEV_STAMP) ## Serve the API on http://127.0.0.1:3000 (moto for AWS, mongomock for DocumentDB)
 	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local_api serve --port $(LOCAL_PORT) --state-dir $(API_STATE_DIR)
 
 .PHONY: token
-token: $$(DEV_STAMP) ## Print a dev access token for the local API (USER=alice picks the subject)
+token: $(DEV_STAMP) ## Print a dev access token for the local API (USER=alice picks the subject)
 	@PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local_api token --user "$(or $(USER),dev-user)" --state-dir $(API_STATE_DIR)
 
 .PHONY: openapi
-openapi: $$(DEV_STAMP) ## Regenerate docs/openapi.json from the routers
+openapi: $(DEV_STAMP) ## Regenerate docs/openapi.json from the routers
 	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m taskly.api.openapi > docs/openapi.json.tmp
 	mv docs/openapi.json.tmp docs/openapi.json
 
 .PHONY: bench
-bench: $$(DEV_STAMP) ## Cold import time per handler vs its dependencies; warm p50/p99 of 3 routes
+bench: $(DEV_STAMP) ## Cold import time per handler vs its dependencies; warm p50/p99 of 3 routes
 	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.bench_api
 
 .PHONY: test-api
 test-api: test-api-unit test-api-http ## All API suites (unit, fuzzing, end-to-end, schemathesis)
 
 .PHONY: test-api-unit
-test-api-unit: $$(DEV_STAMP) ## API unit tests and >=1,000 fuzzed events per handler, sockets blocked
-	$(PY) -m pytest tests/unit/api --disable-socket -q
+test-api-unit: $(DEV_STAMP) ## API unit tests and >=1,000 fuzzed events per handler, sockets blocked
+	$(call pytest_suite,tests/unit/api --disable-socket -q)
 
 .PHONY: test-api-http
-test-api-http: $$(DEV_STAMP) ## The local API over real HTTP: end-to-end flow and schemathesis
-	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(PY) -m pytest tests/integration/api -q -rA
+test-api-http: $(DEV_STAMP) ## The local API over real HTTP: end-to-end flow and schemathesis
+	export SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES); $(call pytest_suite,tests/integration/api -q -rA)
