@@ -16,6 +16,7 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.retention import retention_days
 from stacks.auth_stack import AuthStack
+from stacks.compute_stack import ComputeStack
 from stacks.config import ConfigError, StageConfig, apply_overrides, stage_config
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
@@ -30,6 +31,7 @@ class TasklyStage:
     network: NetworkStack
     data: DataStack
     auth: AuthStack
+    compute: ComputeStack
 
 
 def load_config(app: App) -> StageConfig:
@@ -84,10 +86,25 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         domain_prefix=config.auth.domain_prefix,
         protect_data=config.data.protect_data,
     )
+    compute = ComputeStack(
+        app,
+        config.stack_name("Compute"),
+        env=env,
+        description="Taskly compute: canary-deployed functions, strangler HTTP API, email queue",
+        settings=config.compute,
+        vpc=network.vpc,
+        lambda_security_group=network.lambda_security_group,
+        docdb_secret=data.docdb_secret,
+        app_state_table=data.app_state_table,
+        idempotency_table=data.idempotency_table,
+        user_pool=auth.user_pool,
+        user_pool_client=auth.spa_client,
+        api_scope=auth.api_scope_name,
+    )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
-    return TasklyStage(network=network, data=data, auth=auth)
+    return TasklyStage(network=network, data=data, auth=auth, compute=compute)
 
 
 def main() -> int:
