@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
@@ -191,9 +191,19 @@ class CanaryFunction(Construct):
         )
 
         self._acknowledge(vpc_attached=vpc is not None)
+        hook_reason = {}
+        if self.pre_traffic_hook is not None:
+            hook_cfn = self.pre_traffic_hook.node.default_child
+            assert isinstance(hook_cfn, lambda_.CfnFunction)  # noqa: S101 - Function's resource
+            hook_id = Stack.of(self).get_logical_id(hook_cfn)
+            hook_reason[f"AwsSolutions-IAM5[Resource::<{hook_id}.Arn>:*]"] = (
+                "CDK's grant lets CodeDeploy invoke the pre-traffic hook function and its "
+                "versions; the hook's own function ARN is the only resource"
+            )
         acknowledge(
             self.deployment_group.role,
             {
+                **hook_reason,
                 "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                 "AWSCodeDeployRoleForLambdaLimited]": "CDK attaches the AWS-maintained "
                 "CodeDeploy service policy for Lambda: it updates aliases and reads alarms, and "

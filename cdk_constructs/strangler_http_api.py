@@ -105,9 +105,6 @@ class StranglerHttpApi(Construct):
             "Api",
             description="Taskly API: migrated routes on Lambda, the rest proxied to legacy",
             create_default_stage=False,
-            # Secure by default: a route added without an explicit authorizer needs the scope.
-            default_authorizer=jwt,
-            default_authorization_scopes=[required_scope],
         )
         self.access_logs = logs.LogGroup(
             self,
@@ -131,12 +128,15 @@ class StranglerHttpApi(Construct):
             for name, target in sorted(services.items())
         }
         self.routes: dict[str, apigw.HttpRoute] = {}
+        # Authorization is set on each route, not as the API's default: CDK would copy a
+        # default scope onto the public and legacy routes too, where scopes mean nothing.
         for route in routes:
             (created,) = self.http_api.add_routes(
                 path=route.path,
                 methods=[apigw.HttpMethod(route.method)],
                 integration=service_integrations[route.service],
-                authorizer=apigw.HttpNoneAuthorizer() if route.public else None,
+                authorizer=apigw.HttpNoneAuthorizer() if route.public else jwt,
+                authorization_scopes=None if route.public else [required_scope],
             )
             self.routes[f"{route.method} {route.path}"] = created
             if route.public:
