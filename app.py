@@ -16,6 +16,7 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.retention import retention_days
 from stacks.auth_stack import AuthStack
+from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
 from stacks.compute_stack import ComputeStack
 from stacks.config import ConfigError, StageConfig, apply_overrides, stage_config
 from stacks.data_stack import DataStack
@@ -107,14 +108,36 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
     return TasklyStage(network=network, data=data, auth=auth, compute=compute)
 
 
+def compose_cicd(app: App) -> CicdStack:
+    """The once-per-account CI/CD stack (GitHub OIDC roles), built only with -c cicd=true.
+
+    Kept out of the stage apps so `cdk deploy --all` of a stage never rewrites the roles
+    that run it.
+    """
+    settings = CicdSettings.from_context(app.node.try_get_context)
+    account = app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
+    region = app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION")
+    stack = CicdStack(
+        app,
+        "Taskly-Cicd",
+        env=Environment(account=account, region=region),
+        description="Taskly CI/CD: GitHub OIDC provider, pull-request diff role, deploy role",
+        settings=settings,
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+    return stack
+
+
 def main() -> int:
     app = App()
     try:
-        config = load_config(app)
-    except ConfigError as error:
+        if str(app.node.try_get_context("cicd")).lower() == "true":
+            compose_cicd(app)
+        else:
+            compose(app, load_config(app))
+    except (ConfigError, CicdConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    compose(app, config)
     try:
         app.synth()
     except RuntimeError as error:

@@ -8,9 +8,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge
-from cdk_constructs.private_network import DOCDB_PORT
+from cdk_constructs.nag import acknowledge, acknowledge_lint
 
+DOCDB_PORT = 27017
 # DocumentDB rejects / " @ and space in passwords (aws/aws-cdk#17347); the rest would need
 # escaping in a connection URI, which the functions never build from the password.
 EXCLUDED_PASSWORD_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"  # noqa: S105 - a character set, not a secret
@@ -47,9 +47,6 @@ class DocumentDbCluster(Construct):
             vpc=vpc,
             description="DocumentDB: 27017 from Taskly functions only",
             allow_all_outbound=False,
-        )
-        self.security_group.add_ingress_rule(
-            client_security_group, ec2.Port.tcp(DOCDB_PORT), "DocumentDB from Taskly functions"
         )
 
         # tls=enabled makes the server refuse plaintext connections; audit_logs and
@@ -96,6 +93,35 @@ class DocumentDbCluster(Construct):
             removal_policy=RemovalPolicy.SNAPSHOT if protect_data else RemovalPolicy.DESTROY,
             copy_tags_to_snapshot=True,
         )
+        # The rotation below opens the cluster's port to the same group; going through
+        # `connections` lets CDK emit that ingress rule once instead of twice (a duplicate
+        # rule fails the deploy with InvalidPermission.Duplicate).
+        self.cluster.connections.allow_default_port_from(
+            client_security_group, "DocumentDB from Taskly functions"
+        )
+        if serverless:
+            # CDK creates no instances for a serverless cluster, and a cluster without
+            # instances accepts no connections: add db.serverless instances explicitly.
+            for index in range(1, instance_count + 1):
+                instance = docdb.CfnDBInstance(
+                    self,
+                    f"ServerlessInstance{index}",
+                    db_cluster_identifier=self.cluster.cluster_identifier,
+                    db_instance_class="db.serverless",
+                    preferred_maintenance_window="sun:05:30-sun:06:30",
+                )
+                acknowledge_lint(
+                    instance,
+                    {
+                        "E3620": "The linters' instance-class tables predate DocumentDB "
+                        "serverless; db.serverless is the documented class for serverless "
+                        "instances (describe-orderable-db-instance-options --db-instance-class "
+                        "db.serverless)",
+                    },
+                )
+                # Data lives in the cluster volume (snapshotted on removal when protected);
+                # instances are compute only, which is also CDK's default for them.
+                instance.apply_removal_policy(RemovalPolicy.DESTROY)
         assert self.cluster.secret is not None  # noqa: S101 - master_user always creates one
         self.secret: secretsmanager.ISecret = self.cluster.secret
 

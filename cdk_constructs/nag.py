@@ -1,16 +1,25 @@
-"""cdk-nag acknowledgments in the one form that is recorded in the validation report.
+"""Acknowledged findings, in the forms the gates record and a test can read back.
 
 cdk-nag 3 reads ``Validations.of(construct).acknowledge(...)``; only the prefixed id
 (``AwsSolutions::AwsSolutions-IAM4``) lands in ``cdk.out/validation-report.json``, so every
-acknowledgment in this project goes through :func:`acknowledge`.
+cdk-nag acknowledgment in this project goes through :func:`acknowledge`. cfn-lint reads
+``Metadata.cfn-lint.config.ignore_checks``; :func:`acknowledge_lint` writes that together
+with the reason, which cfn-lint itself has no field for.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
 
 MIN_REASON_LENGTH = 20
+LINT_REASONS_METADATA_KEY = "TasklyLintAcknowledgments"
+
+
+def _checked(rule_id: str, reason: str) -> str:
+    if len(reason.strip()) < MIN_REASON_LENGTH:
+        raise ValueError(f"acknowledgment of {rule_id} needs a specific reason")
+    return reason
 
 
 def acknowledge(construct: IConstruct, reasons: dict[str, str]) -> None:
@@ -20,10 +29,27 @@ def acknowledge(construct: IConstruct, reasons: dict[str, str]) -> None:
     (optionally with a finding suffix, ``AwsSolutions-IAM5[Resource::*]``) to why the
     finding is acceptable here.
     """
-    rules = []
+    Validations.of(construct).acknowledge(
+        *(
+            Acknowledgment(
+                id=f"{rule_id.split('-', 1)[0]}::{rule_id}", reason=_checked(rule_id, reason)
+            )
+            for rule_id, reason in reasons.items()
+        )
+    )
+
+
+def acknowledge_lint(resource: CfnResource, reasons: dict[str, str]) -> None:
+    """Acknowledge cfn-lint rules (``E3620``...) on one resource, for cfn-lint and CDK's
+    own template validation (which reports the same rule ids as ``CloudFormation-Validate``).
+    """
     for rule_id, reason in reasons.items():
-        if len(reason.strip()) < MIN_REASON_LENGTH:
-            raise ValueError(f"acknowledgment of {rule_id} needs a specific reason")
-        pack = rule_id.split("-", 1)[0]
-        rules.append(Acknowledgment(id=f"{pack}::{rule_id}", reason=reason))
-    Validations.of(construct).acknowledge(*rules)
+        _checked(rule_id, reason)
+    resource.add_metadata("cfn-lint", {"config": {"ignore_checks": sorted(reasons)}})
+    resource.add_metadata(LINT_REASONS_METADATA_KEY, dict(sorted(reasons.items())))
+    Validations.of(resource).acknowledge(
+        *(
+            Acknowledgment(id=f"CloudFormation-Validate::{rule_id}", reason=reason)
+            for rule_id, reason in reasons.items()
+        )
+    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Token
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_constructs.nag import acknowledge
 
-DOCDB_PORT = 27017
 HTTPS_PORT = 443
 
 
@@ -28,19 +27,14 @@ class PrivateNetwork(Construct):
         *,
         cidr: str,
         flow_log_retention: logs.RetentionDays,
-        region: str,
     ) -> None:
         super().__init__(scope, construct_id)
 
-        # A concrete region would make CDK look AZs up in the account (credentials at
-        # synth time); every region has "a" and "b" zones, so name them instead.
-        availability_zones = None if Token.is_unresolved(region) else [f"{region}a", f"{region}b"]
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(cidr),
-            max_azs=None if availability_zones else 2,
-            availability_zones=availability_zones,
+            max_azs=2,
             nat_gateways=1,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
@@ -73,22 +67,17 @@ class PrivateNetwork(Construct):
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
 
-        # Functions need HTTPS to AWS APIs (endpoints or NAT) and DocumentDB inside the VPC;
-        # nothing else leaves them.
+        # Functions need HTTPS to AWS APIs (endpoints or NAT); the DocumentDB egress rule is
+        # added by the data stack, scoped to the cluster's security group.
         self.lambda_security_group = ec2.SecurityGroup(
             self,
             "LambdaSecurityGroup",
             vpc=self.vpc,
-            description="Taskly Lambda functions: HTTPS out, DocumentDB inside the VPC",
+            description="Taskly Lambda functions: HTTPS out, DocumentDB in the VPC",
             allow_all_outbound=False,
         )
         self.lambda_security_group.add_egress_rule(
             ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS_PORT), "HTTPS to AWS APIs and SES"
-        )
-        self.lambda_security_group.add_egress_rule(
-            ec2.Peer.ipv4(self.vpc.vpc_cidr_block),
-            ec2.Port.tcp(DOCDB_PORT),
-            "DocumentDB in the isolated subnets",
         )
 
         for subnet in self.vpc.public_subnets:

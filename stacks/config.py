@@ -105,12 +105,8 @@ class NetworkConfig:
             _fail(f"{prefix}.vpc_cidr", self.vpc_cidr, "a /16 to /22 network (6 subnets in 2 AZs)")
         for name in self.interface_endpoints:
             _check_choice(f"{prefix}.interface_endpoints", name, INTERFACE_ENDPOINTS)
-        if "secretsmanager" not in self.interface_endpoints:
-            _fail(
-                f"{prefix}.interface_endpoints",
-                self.interface_endpoints,
-                "a list containing secretsmanager (the DocumentDB secret is read in the VPC)",
-            )
+        if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
+            _fail(f"{prefix}.interface_endpoints", self.interface_endpoints, "no duplicates")
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
             _fail(
                 f"{prefix}.flow_log_retention_days",
@@ -340,15 +336,23 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
     is_prod = name == "prod"
     network = NetworkConfig(
         vpc_cidr={"dev": "10.10.0.0/16", "staging": "10.20.0.0/16", "prod": "10.30.0.0/16"}[name],
-        # Dev and staging reach SQS/X-Ray/Logs through the NAT: each interface endpoint
-        # costs ~$14.60/month in 2 AZs, more than dev's traffic through the NAT.
-        interface_endpoints=("secretsmanager", "sqs", "logs") if is_prod else ("secretsmanager",),
+        # Each interface endpoint costs ~$14.60/month in 2 AZs. Dev reaches every AWS API
+        # through the NAT (TLS to the public endpoints) to stay within its $75 budget;
+        # staging and prod keep Secrets Manager (the DocumentDB credentials) and prod the
+        # email queue off the internet path. Lambda's own logs never cross the VPC.
+        interface_endpoints={
+            "dev": (),
+            "staging": ("secretsmanager",),
+            "prod": ("secretsmanager", "sqs"),
+        }[name],
         flow_log_retention_days=90 if is_prod else 14,
     )
     data = DataConfig(
-        docdb_instance_class="r6g.large" if is_prod else "serverless",
+        # Serverless in every stage: idle capacity costs 0.5-1 DCU instead of a whole
+        # instance; prod keeps a second instance in the other AZ for failover.
+        docdb_instance_class="serverless",
         docdb_instance_count=2 if is_prod else 1,
-        docdb_serverless_min_capacity=0.5,
+        docdb_serverless_min_capacity=1 if is_prod else 0.5,
         docdb_serverless_max_capacity=16 if is_prod else 2,
         backup_retention_days=35 if is_prod else 7,
         secret_rotation_days=30,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -14,6 +14,15 @@ from cdk_constructs.private_network import PrivateNetwork
 
 
 class NetworkStack(Stack):
+    """The VPC and what the functions need to reach AWS APIs privately."""
+
+    @property
+    def availability_zones(self) -> list[str]:
+        # With a concrete account/region CDK would look the zones up in the account at
+        # synth time (credentials, network); the first two zones resolved by
+        # CloudFormation (Fn::GetAZs) need neither and do not pin zone names.
+        return [Fn.select(0, Fn.get_azs()), Fn.select(1, Fn.get_azs())]
+
     def __init__(
         self,
         scope: Construct,
@@ -30,7 +39,6 @@ class NetworkStack(Stack):
             "Network",
             cidr=cidr,
             flow_log_retention=flow_log_retention,
-            region=self.region,
         )
         InterfaceEndpoints(
             self,

@@ -1,0 +1,99 @@
+"""StageConfig: every stage builds, bad values stop synth with one line naming the field."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stacks.config import STAGE_NAMES, ConfigError, apply_overrides, stage_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", STAGE_NAMES)
+def test_every_stage_builds_and_is_frozen(name: str) -> None:
+    config = stage_config(name, account=None, region=None)
+    assert config.stack_name("Network") == f"Taskly-{name}-Network"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.name = "other"  # type: ignore[misc]
+
+
+def test_prod_protects_data_and_dev_does_not() -> None:
+    assert stage_config("prod", account=None, region=None).data.protect_data
+    assert not stage_config("dev", account=None, region=None).data.protect_data
+
+
+def test_unknown_stage_lists_the_valid_ones() -> None:
+    with pytest.raises(ConfigError, match=r"unknown stage 'qa'; choose one of: dev, staging, prod"):
+        stage_config("qa", account=None, region=None)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("network.vpc_cidr", "10.0.0.0/33", r"dev\.network\.vpc_cidr: .*IPv4 CIDR"),
+        ("network.vpc_cidr", "not-a-cidr", r"dev\.network\.vpc_cidr"),
+        ("data.docdb_instance_count", -1, r"dev\.data\.docdb_instance_count: -1 .*1 to 16"),
+        ("ops.alarm_emails", ["ops-at-example.com"], r"dev\.ops\.alarm_emails: .*email"),
+        ("compute.sender_email", "nobody", r"dev\.compute\.sender_email"),
+        ("compute.legacy_origin_domain", "https://x.example.com/", r"legacy_origin_domain.*DNS"),
+        ("edge.domain_name", "Not A Domain", r"dev\.edge\.domain_name"),
+        ("compute.deployment_config", "FAST", r"one of ALL_AT_ONCE, CANARY_10PERCENT_5MINUTES"),
+        ("network.interface_endpoints", ["sqs", "sqs"], r"no duplicates"),
+        ("network.interface_endpoints", ["ec2"], r"one of secretsmanager"),
+    ],
+)
+def test_invalid_values_name_the_field(key: str, value: object, message: str) -> None:
+    config = stage_config("dev", account=None, region=None)
+    with pytest.raises(ConfigError, match=message):
+        apply_overrides(config, {key: value})
+
+
+def test_an_override_is_applied_and_validated() -> None:
+    config = stage_config("dev", account=None, region=None)
+    changed = apply_overrides(config, {"network.vpc_cidr": "10.99.0.0/16"})
+    assert changed.network.vpc_cidr == "10.99.0.0/16"
+    assert config.network.vpc_cidr != changed.network.vpc_cidr
+
+
+def test_unknown_override_lists_valid_keys() -> None:
+    config = stage_config("dev", account=None, region=None)
+    with pytest.raises(ConfigError, match=r"unknown override 'network\.cidr'.*network\.vpc_cidr"):
+        apply_overrides(config, {"network.cidr": "10.0.0.0/16"})
+
+
+def test_bad_account_and_region_are_rejected() -> None:
+    with pytest.raises(ConfigError, match="12-digit"):
+        stage_config("dev", account="1234", region=None)
+    with pytest.raises(ConfigError, match="AWS region"):
+        stage_config("dev", account=None, region="Europe")
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ({"stage": "qa"}, "error: unknown stage 'qa'; choose one of: dev, staging, prod"),
+        (
+            {"stage": "dev", "taskly:data.docdb_instance_count": "-2"},
+            "error: dev.data.docdb_instance_count: -2 is invalid; expected an integer from 1 to 16",
+        ),
+    ],
+)
+def test_the_app_prints_one_line_and_exits_non_zero(context: dict[str, str], expected: str) -> None:
+    """Given bad context, when the app runs as the CDK CLI runs it, then stderr is one line."""
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+    }
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [expected]

@@ -1,0 +1,123 @@
+"""Quality gates over every stage: cdk-nag, cfn-lint, checkov, acknowledgment reasons."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cdk_constructs.nag import LINT_REASONS_METADATA_KEY, MIN_REASON_LENGTH
+from tests.synth import SynthesizedStage
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECKOV = os.environ.get("CHECKOV", str(ROOT / ".venv-checkov" / "bin" / "checkov"))
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
+CHECKOV_SKIPS: dict[str, str] = json.loads((ROOT / "checkov-skips.json").read_text())
+# Reasons that explain nothing: an acknowledgment must say why the finding is acceptable here.
+VAGUE = re.compile(
+    r"^(ok|okay|fine|n/?a|todo|tbd|false positive|not needed|needed|required|"
+    r"suppress(ed)?|by design|accepted|known issue|ignore)\.?$",
+    re.IGNORECASE,
+)
+
+
+def _validation_report(stage: SynthesizedStage) -> dict[str, Any]:
+    return json.loads((stage.outdir / "validation-report.json").read_text())
+
+
+def _acknowledgments(stage: SynthesizedStage) -> list[dict[str, Any]]:
+    return [
+        suppressed
+        for plugin in _validation_report(stage)["pluginReports"]
+        for suppressed in plugin.get("suppressedViolations", [])
+    ]
+
+
+def test_cdk_nag_packs_pass_with_no_open_findings(all_stages: list[SynthesizedStage]) -> None:
+    for stage in all_stages:
+        reports = {p["pluginName"]: p for p in _validation_report(stage)["pluginReports"]}
+        assert "AwsSolutions" in reports
+        for name, report in reports.items():
+            assert report["conclusion"] == "success", (stage.name, name)
+            assert report["violations"] == [], (stage.name, name)
+
+
+def test_every_acknowledgment_is_prefixed_and_has_a_specific_reason(
+    all_stages: list[SynthesizedStage],
+) -> None:
+    count = 0
+    for stage in all_stages:
+        for ack in _acknowledgments(stage):
+            count += 1
+            assert "::" in ack["acknowledgedId"], ack["acknowledgedId"]
+            reason = ack["reason"].strip()
+            assert len(reason) >= MIN_REASON_LENGTH, (ack["acknowledgedId"], reason)
+            assert not VAGUE.match(reason), (ack["acknowledgedId"], reason)
+    assert count > 0, "the report lists no acknowledgments: is cdk-nag attached?"
+
+
+def test_every_cfn_lint_acknowledgment_carries_a_reason(all_stages: list[SynthesizedStage]) -> None:
+    for stage in all_stages:
+        for template in stage.templates.values():
+            for logical_id, resource in template["Resources"].items():
+                ignored = resource.get("Metadata", {}).get("cfn-lint", {}).get("config", {})
+                reasons = resource.get("Metadata", {}).get(LINT_REASONS_METADATA_KEY, {})
+                for rule in ignored.get("ignore_checks", []):
+                    assert len(reasons.get(rule, "")) >= MIN_REASON_LENGTH, (logical_id, rule)
+
+
+def test_cfn_lint_reports_nothing_for_any_stage(all_stages: list[SynthesizedStage]) -> None:
+    templates = sorted(str(path) for s in all_stages for path in s.outdir.glob("*.template.json"))
+    assert len(templates) >= 3 * len(all_stages)
+    result = subprocess.run(
+        [CFN_LINT, "--format", "parseable", "--", *templates],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout == "", result.stdout
+    assert result.returncode == 0, result.stderr
+
+
+def test_checkov_skips_are_justified() -> None:
+    assert CHECKOV_SKIPS, "an empty skip list needs no file"
+    for check, reason in CHECKOV_SKIPS.items():
+        assert re.fullmatch(r"CKV2?_AWS_\d+", check), check
+        assert len(reason) >= 40, (check, reason)
+
+
+def test_checkov_finds_nothing_outside_the_skip_list(all_stages: list[SynthesizedStage]) -> None:
+    assert Path(CHECKOV).exists(), f"{CHECKOV} is missing: run the tests through make"
+    root = all_stages[0].outdir.parent
+    result = subprocess.run(
+        [
+            CHECKOV,
+            "--directory",
+            str(root),
+            "--framework",
+            "cloudformation",
+            "--skip-check",
+            ",".join(sorted(CHECKOV_SKIPS)),
+            "--skip-download",
+            "--quiet",
+            "--compact",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [
+        f"{check['check_id']} {check['resource']} ({check['file_path']})"
+        for report in reports
+        for check in report["results"]["failed_checks"]
+    ]
+    assert failed == []
+    assert sum(report["summary"]["passed"] for report in reports) > 0

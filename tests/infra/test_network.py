@@ -1,0 +1,113 @@
+"""Network stack: subnets, exactly one NAT, endpoints reachable only from the functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from tests.synth import SynthesizedStage
+
+
+def test_two_azs_with_public_private_and_isolated_subnets(
+    all_stages: list[SynthesizedStage],
+) -> None:
+    for stage in all_stages:
+        template = stage.template("Network")
+        template.resource_count_is("AWS::EC2::Subnet", 6)
+        for subnet_type in ("Public", "Private", "Isolated"):
+            template.resource_properties_count_is(
+                "AWS::EC2::Subnet",
+                {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": subnet_type}])},
+                2,
+            )
+
+
+def test_exactly_one_nat_gateway_in_every_stage(all_stages: list[SynthesizedStage]) -> None:
+    for stage in all_stages:
+        stage.template("Network").resource_count_is("AWS::EC2::NatGateway", 1)
+
+
+def test_gateway_endpoints_for_s3_and_dynamodb(dev: SynthesizedStage) -> None:
+    template = dev.template("Network")
+    for service in ("s3", "dynamodb"):
+        template.has_resource_properties(
+            "AWS::EC2::VPCEndpoint",
+            {
+                "VpcEndpointType": "Gateway",
+                "ServiceName": Match.object_like(
+                    {"Fn::Join": ["", Match.array_with([f".{service}"])]}
+                ),
+            },
+        )
+
+
+def test_interface_endpoints_follow_stage_config(
+    dev: SynthesizedStage, stage: Any, prod: SynthesizedStage
+) -> None:
+    def interface_services(synthesized: SynthesizedStage) -> set[str]:
+        resources = synthesized.template("Network").find_resources(
+            "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
+        )
+        return {
+            resource["Properties"]["ServiceName"].rsplit(".", 1)[-1]
+            for resource in resources.values()
+        }
+
+    assert interface_services(dev) == set()
+    assert interface_services(stage("staging")) == {"secretsmanager"}
+    assert interface_services(prod) == {"secretsmanager", "sqs"}
+
+
+def test_endpoint_security_group_admits_443_only_from_the_lambda_group(
+    prod: SynthesizedStage,
+) -> None:
+    template = prod.template("Network")
+    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
+    assert len(ingress) == 1
+    (rule,) = ingress.values()
+    assert rule["Properties"]["FromPort"] == rule["Properties"]["ToPort"] == 443
+    lambda_group = rule["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+    assert lambda_group.startswith("NetworkLambdaSecurityGroup")
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "GroupDescription": Match.string_like_regexp("Interface endpoints"),
+            "SecurityGroupEgress": Match.array_with(
+                [Match.object_like({"CidrIp": "255.255.255.255/32"})]
+            ),
+        },
+    )
+
+
+def test_lambda_security_group_allows_only_https_out(dev: SynthesizedStage) -> None:
+    dev.template("Network").has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "GroupDescription": Match.string_like_regexp("Taskly Lambda functions"),
+            "SecurityGroupEgress": [
+                {
+                    "CidrIp": "0.0.0.0/0",
+                    "Description": Match.any_value(),
+                    "FromPort": 443,
+                    "IpProtocol": "tcp",
+                    "ToPort": 443,
+                }
+            ],
+        },
+    )
+
+
+def test_flow_logs_capture_all_traffic_with_retention(dev: SynthesizedStage) -> None:
+    template = dev.template("Network")
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog", {"TrafficType": "ALL", "ResourceType": "VPC"}
+    )
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 14})
+
+
+def test_availability_zones_are_resolved_by_cloudformation(dev: SynthesizedStage) -> None:
+    """No AZ names in the template: no lookup at synth time, nothing pinned to one account."""
+    subnets = dev.template("Network").find_resources("AWS::EC2::Subnet")
+    for subnet in subnets.values():
+        assert "Fn::GetAZs" in str(subnet["Properties"]["AvailabilityZone"])

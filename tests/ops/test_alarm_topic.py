@@ -1,0 +1,131 @@
+"""AlarmTopic synthesizes an encrypted, TLS-only topic with one email subscription per address."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk.assertions import Match, Template
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+from cdk_constructs.alarm_topic import AlarmTopic
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    stack = cdk.Stack(cdk.App(), "AlarmTopicTest")
+    topic = AlarmTopic(stack, "Alarms", email_recipients=["oncall@example.com", "lead@example.com"])
+    alarm = cloudwatch.Alarm(
+        stack,
+        "Errors",
+        metric=cloudwatch.Metric(namespace="Taskly", metric_name="Errors"),
+        threshold=1,
+        evaluation_periods=1,
+    )
+    topic.notify_on(alarm)
+    return Template.from_stack(stack)
+
+
+def test_topic_is_encrypted_with_a_rotating_customer_managed_key(template: Template) -> None:
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    [key_id] = template.find_resources("AWS::KMS::Key")
+    template.has_resource_properties(
+        "AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]}}
+    )
+
+
+def test_cloudwatch_may_use_the_key_so_alarms_reach_the_encrypted_topic(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_topic_refuses_requests_without_tls(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_each_recipient_gets_an_email_subscription(template: Template) -> None:
+    template.resource_count_is("AWS::SNS::Subscription", 2)
+    for address in ("oncall@example.com", "lead@example.com"):
+        template.has_resource_properties(
+            "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": address}
+        )
+
+
+def test_notify_on_sends_alarm_and_ok_transitions(template: Template) -> None:
+    [topic_id] = template.find_resources("AWS::SNS::Topic")
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"AlarmActions": [{"Ref": topic_id}], "OKActions": [{"Ref": topic_id}]},
+    )
+
+
+def test_an_empty_recipient_list_is_allowed() -> None:
+    stack = cdk.Stack(cdk.App(), "NoRecipients")
+
+    AlarmTopic(stack, "Alarms", email_recipients=[])
+
+    Template.from_stack(stack).resource_count_is("AWS::SNS::Subscription", 0)
+
+
+@pytest.mark.parametrize(
+    ("recipients", "message"),
+    [
+        ("oncall@example.com", "not a single string"),
+        (["oncall-at-example.com"], "is not an email address"),
+        (["a@example.com", "A@example.com"], "listed twice"),
+    ],
+)
+def test_bad_recipients_fail_at_synth(recipients: object, message: str) -> None:
+    stack = cdk.Stack(cdk.App(), "BadRecipients")
+
+    with pytest.raises(ValueError, match=message):
+        AlarmTopic(stack, "Alarms", email_recipients=recipients)  # type: ignore[arg-type]
+
+
+def test_passes_the_cdk_nag_packs_the_app_uses(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "NagCheck")
+    AlarmTopic(stack, "Alarms", email_recipients=["oncall@example.com"])
+    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+
+    app.synth()  # raises ValidationFailed on any unacknowledged finding
+
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    assert all(plugin["conclusion"] == "success" for plugin in report["pluginReports"])

@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers (run through make; never asserted in tests)."""
