@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aws_cdk import App, Duration, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
+from cdk_constructs.local_python_bundler import BundlingError
 from cdk_constructs.retention import retention_days
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
@@ -135,9 +136,15 @@ def main() -> int:
             compose_cicd(app)
         else:
             compose(app, load_config(app))
-    except (ConfigError, CicdConfigError) as error:
+    except (ConfigError, CicdConfigError, BundlingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:
+        # A local bundling failure comes back through jsii; its last part names the cause.
+        if "Failed to bundle asset" not in str(error):
+            raise
+        print(f"error: {str(error).rsplit('RuntimeError: ', 1)[-1]}", file=sys.stderr)
+        return 1
     try:
         app.synth()
     except RuntimeError as error:

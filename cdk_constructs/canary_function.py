@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -22,7 +22,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge
+from cdk_constructs.nag import acknowledge, acknowledge_checkov, acknowledge_lint
+
+CfnT = TypeVar("CfnT")
 
 ALIAS_NAME = "live"
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -104,10 +106,17 @@ class CanaryFunction(Construct):
             description=f"Execution role of {description}",
         )
         self.log_group.grant_write(self.role)
-        if vpc is not None:
-            self.role.add_to_policy(
-                iam.PolicyStatement(actions=list(VPC_ACCESS_ACTIONS), resources=["*"])
+        # Its own policy, so the checkov skip below covers these statements and nothing else.
+        self.vpc_access = (
+            iam.Policy(
+                self,
+                "VpcAccess",
+                roles=[self.role],
+                statements=[iam.PolicyStatement(actions=list(VPC_ACCESS_ACTIONS), resources=["*"])],
             )
+            if vpc is not None
+            else None
+        )
 
         self.function = lambda_.Function(
             self,
@@ -134,6 +143,9 @@ class CanaryFunction(Construct):
             # only after the update (and so the traffic shift) succeeded.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
         )
+        if self.vpc_access is not None:
+            # Lambda checks the ENI permissions when it creates a function in a VPC.
+            self.function.node.add_dependency(self.vpc_access)
         # A stable construct path (not under the Version, whose id changes on every code
         # change) keeps the alias's logical id fixed: aws/aws-cdk#27884.
         self.alias = lambda_.Alias(
@@ -190,7 +202,7 @@ class CanaryFunction(Construct):
             pre_hook=self.pre_traffic_hook,
         )
 
-        self._acknowledge(vpc_attached=vpc is not None)
+        self._acknowledge()
         hook_reason = {}
         if self.pre_traffic_hook is not None:
             hook_cfn = self.pre_traffic_hook.node.default_child
@@ -255,7 +267,6 @@ class CanaryFunction(Construct):
             {
                 "AwsSolutions-IAM5[Resource::*]": "X-Ray PutTraceSegments and "
                 "PutTelemetryRecords support no resource-level permissions",
-                **_log_stream_reason(log_group),
             },
         )
         acknowledge(
@@ -269,22 +280,64 @@ class CanaryFunction(Construct):
                 "the deployment after CodeDeploy's timeout; there is nothing to redeliver",
             },
         )
+        _acknowledge_function_checks(function, in_vpc=False)
         return function
 
-    def _acknowledge(self, *, vpc_attached: bool) -> None:
-        resource_star = "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level "
-        resource_star += "permissions"
-        if vpc_attached:
-            resource_star += "; nor do the EC2 network-interface actions Lambda needs in a VPC"
+    def _acknowledge(self) -> None:
         acknowledge(
             self.role,
-            {"AwsSolutions-IAM5[Resource::*]": resource_star, **_log_stream_reason(self.log_group)},
+            {
+                "AwsSolutions-IAM5[Resource::*]": "X-Ray PutTraceSegments and "
+                "PutTelemetryRecords support no resource-level permissions",
+            },
         )
         acknowledge(
             self.function,
             {"AwsSolutions-L1": RUNTIME_REASON, "Serverless-LambdaLatestVersion": RUNTIME_REASON},
         )
+        _acknowledge_function_checks(self.function, in_vpc=self.vpc_access is not None)
+        if self.vpc_access is not None:
+            acknowledge(
+                self.vpc_access,
+                {
+                    "AwsSolutions-IAM5[Resource::*]": "The EC2 network-interface actions Lambda "
+                    "needs to attach a function to a VPC support no resource-level permissions",
+                },
+            )
+            acknowledge_checkov(
+                _cfn(self.vpc_access, iam.CfnPolicy),
+                {
+                    "CKV_AWS_111": "The EC2 network-interface actions Lambda needs to attach a "
+                    "function to a VPC support no resource-level permissions",
+                },
+            )
 
 
-def _log_stream_reason(log_group: logs.LogGroup) -> dict[str, str]:
-    return {}
+def _cfn(construct: Construct, kind: type[CfnT]) -> CfnT:
+    resource = construct.node.default_child
+    assert isinstance(resource, kind)  # noqa: S101 - an L2's own CloudFormation resource
+    return resource
+
+
+def _acknowledge_function_checks(function: lambda_.Function, *, in_vpc: bool) -> None:
+    """The cfn-lint and checkov findings every CanaryFunction (and hook) shares."""
+    resource = _cfn(function, lambda_.CfnFunction)
+    acknowledge_lint(
+        resource,
+        {
+            "W3005": "CDK lists the execution role in DependsOn next to its GetAtt so the "
+            "function also waits for the role's inline policies; the extra entry is harmless",
+        },
+    )
+    reasons = {
+        "CKV_AWS_116": "A dead-letter queue only catches asynchronous invocations; these "
+        "functions are invoked synchronously or by an SQS mapping with its own redrive",
+        "CKV_AWS_173": "The variables hold resource names and ARNs, no secrets (the DocumentDB "
+        "password is read from Secrets Manager); Lambda encrypts them at rest with its key",
+    }
+    if not in_vpc:
+        reasons["CKV_AWS_117"] = (
+            "Outside the VPC on purpose: the function reaches only AWS APIs (DynamoDB, SQS, "
+            "SES, Lambda, CodeDeploy), so a VPC would add ENIs and NAT traffic, not isolation"
+        )
+    acknowledge_checkov(resource, reasons)

@@ -139,12 +139,16 @@ def test_no_template_of_any_stage_grants_wildcards(stages: dict[str, Synthesized
 
 
 def actions_by_resource(stage: SynthesizedStage, construct: str) -> dict[str, set[str]]:
-    """The role's granted actions grouped by the resource they apply to (as JSON)."""
-    _, policy = by_path(stage.compute, f"{construct}/Role/DefaultPolicy/Resource")
+    """The role's granted actions (all its policies) grouped by resource (as JSON)."""
+    role_id, _ = by_path(stage.compute, f"Compute/{construct}/Role/Resource")
     grouped: dict[str, set[str]] = {}
-    for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
-        for resource in as_list(statement["Resource"]):
-            grouped.setdefault(json.dumps(resource), set()).update(as_list(statement["Action"]))
+    for policy in stage.compute["Resources"].values():
+        properties = policy.get("Properties", {})
+        if policy["Type"] != "AWS::IAM::Policy" or {"Ref": role_id} not in properties["Roles"]:
+            continue
+        for statement in as_list(properties["PolicyDocument"]["Statement"]):
+            for resource in as_list(statement["Resource"]):
+                grouped.setdefault(json.dumps(resource), set()).update(as_list(statement["Action"]))
     return grouped
 
 
@@ -197,7 +201,7 @@ def test_each_role_holds_only_what_its_code_calls(
 ) -> None:
     assert granted(stage, construct) == expected
     # And its managed policies are none: no AWS managed execution policy with Resource *
-    _, role = by_path(stage.compute, f"{construct}/Role/Resource")
+    _, role = by_path(stage.compute, f"Compute/{construct}/Role/Resource")
     assert "ManagedPolicyArns" not in role["Properties"]
 
 
@@ -217,7 +221,7 @@ def test_grants_name_their_own_resources(stage: SynthesizedStage) -> None:
 
 
 def test_email_worker_may_send_only_as_the_configured_sender(stage: SynthesizedStage) -> None:
-    _, policy = by_path(stage.compute, "EmailWorker/Role/DefaultPolicy/Resource")
+    _, policy = by_path(stage.compute, "Compute/EmailWorker/Role/DefaultPolicy/Resource")
     (statement,) = [
         statement
         for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"])
