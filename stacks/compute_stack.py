@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, CfnOutput, Duration, Stack
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
@@ -180,6 +180,13 @@ class ComputeStack(Stack):
         )
         self.http_api = self.api.http_api
         self.api_domain_name: str = self.api.domain_name
+        # Read by `make smoke` from the deploy's outputs file (e.g. /api/health answers 200).
+        CfnOutput(
+            self,
+            "ApiEndpoint",
+            value=self.http_api.api_endpoint,
+            description="HTTP API base URL (reach it through CloudFront in production)",
+        )
 
     def _function(
         self,
