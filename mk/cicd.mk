@@ -18,7 +18,7 @@ SMOKE_ARGS ?=
 
 .PHONY: test-cicd
 test-cicd: $(DEV_STAMP) $(NODE_STAMP) ## Cicd stack (trust, permissions, cdk-nag, cfn-lint), workflows (actionlint, zizmor, make targets), CI tools
-	$(PY) -m pytest tests/cicd -q
+	$(call pytest_suite,tests/cicd -q)
 
 .PHONY: synth-all
 synth-all: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stage in turn (what CI checks on a pull request)

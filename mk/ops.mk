@@ -1,15 +1,11 @@
 # Operations: the cost report (tools/cost, docs/cost.md) and the monitoring construct tests.
 
-# DEV_STAMP is assigned after the Makefile includes mk/*.mk, and prerequisites are expanded
-# while this file is read, so name the stamp file itself.
-OPS_DEPS := $(VENV)/.dev-deps
-
 .PHONY: cost
-cost: $(OPS_DEPS) ## Cost report of the stages in cdk.out (after `make synth`); ARGS="--format markdown --against DIR ..."
+cost: $(DEV_STAMP) ## Cost report of the stages in cdk.out (after `make synth`); ARGS="--format markdown --against DIR ..."
 	$(PY) -m tools.cost $(ARGS)
 
 .PHONY: test-ops
-test-ops: $(OPS_DEPS) ## Cost report and monitoring construct tests (tests/ops)
-	$(PY) -m pytest tests/ops -q
+test-ops: $(DEV_STAMP) ## Cost report and monitoring construct tests (tests/ops)
+	$(call pytest_suite,tests/ops -q --disable-socket --allow-unix-socket)
 
 TEST_TARGETS += test-ops

@@ -1,0 +1,295 @@
+"""Automatic rollback of the /api/* cut-over when the new HTTP API starts failing.
+
+A CloudWatch alarm on the HTTP API's 5xx rate invokes a small function directly (alarm Lambda
+action, no SNS hop) that sets the cut-over weight to 0 and engages the kill switch in one
+conditional KeyValueStore write. Nobody has to be awake: the edge sends every viewer back to
+the legacy origin within seconds of the alarm. The function may read and update that one
+store and nothing else.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsii
+from aws_cdk import (
+    Acknowledgment,
+    AssetHashType,
+    BundlingOptions,
+    CfnResource,
+    DockerImage,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+    Validations,
+)
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+ROLLBACK_PACKAGE = Path(__file__).resolve().parents[1] / "lambda_src" / "cutover_rollback"
+HANDLER = "cutover_rollback.handler.handler"
+KVS_ARN_VARIABLE = "CUTOVER_KVS_ARN"
+# What the function calls (weight_store.py): read the ETag and keys, write conditionally.
+KVS_ACTIONS = (
+    "cloudfront-keyvaluestore:DescribeKeyValueStore",
+    "cloudfront-keyvaluestore:ListKeys",
+    "cloudfront-keyvaluestore:UpdateKeys",
+)
+# W3005 on CDK's Lambda functions: CDK orders the function after its role and the role's
+# policy with DependsOn although Role's GetAtt already orders the role; cfn-lint flags the
+# duplicate. Harmless, and not ours to change.
+CFN_LINT_ROLE_DEPENDENCY_REASON = (
+    "CDK adds DependsOn on the execution role that the Role GetAtt already orders; the "
+    "duplicate is how aws-cdk-lib renders every function with a role and policy"
+)
+_PIP_TARGET = (
+    "--platform",
+    "manylinux2014_aarch64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.13",
+    "--only-binary=:all:",
+)
+
+
+@jsii.implements(ILocalBundling)
+class LocalPipBundling:
+    """Builds the function's asset without Docker: pinned aarch64 wheels plus the package.
+
+    ``awscrt`` (the SigV4A signer the KeyValueStore API requires) is a compiled wheel, so pip
+    is told the Lambda platform explicitly instead of installing for this machine.
+    """
+
+    def __init__(self, *, package: Path) -> None:
+        self._package = package
+
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: object) -> bool:
+        output = Path(output_dir)
+        subprocess.run(  # noqa: S603 - fixed argv: this interpreter's pip and a pinned file
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-compile",
+                *_PIP_TARGET,
+                "--requirement",
+                str(self._package / "requirements.txt"),
+                "--target",
+                str(output),
+            ],
+            check=True,
+        )
+        # Console scripts are for shells, not for the function.
+        shutil.rmtree(output / "bin", ignore_errors=True)
+        shutil.copytree(
+            self._package,
+            output / self._package.name,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt"),
+        )
+        return True
+
+
+def rollback_code() -> lambda_.Code:
+    return lambda_.Code.from_asset(
+        str(ROLLBACK_PACKAGE),
+        # The source (handler + pinned requirements) decides the hash, so synth is reproducible
+        # and a change in either is a code change.
+        asset_hash_type=AssetHashType.SOURCE,
+        exclude=["__pycache__", "*.pyc"],
+        bundling=BundlingOptions(
+            local=LocalPipBundling(package=ROLLBACK_PACKAGE),
+            # Used only where local bundling is impossible; same result inside SAM's image.
+            image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.13"),
+            platform="linux/arm64",
+            command=[
+                "bash",
+                "-c",
+                "pip install --no-compile -r requirements.txt -t /asset-output"
+                " && mkdir /asset-output/cutover_rollback"
+                " && cp *.py /asset-output/cutover_rollback/",
+            ],
+        ),
+    )
+
+
+class CutoverRollback(Construct):
+    """5xx-rate alarm on the HTTP API -> function that rolls the cut-over back."""
+
+    alarm: cloudwatch.Alarm
+    function: lambda_.Function
+    failure_alarm: cloudwatch.Alarm
+    failed_invocations: sqs.Queue
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        store: cloudfront.IKeyValueStore,
+        api_id: str,
+        error_rate_percent: float,
+        minimum_requests: int,
+        log_retention: logs.RetentionDays,
+        alarm_topic: sns.ITopic | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        # Its own role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Cut-over rollback: update the cut-over KeyValueStore, write its logs",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=list(KVS_ACTIONS), resources=[store.key_value_store_arn])
+        )
+        log_group.grant_write(role)
+        # After CloudWatch's invocation and two retries fail, the alarm event lands here with
+        # the error, and the failure alarm below has already paged someone.
+        self.failed_invocations = sqs.Queue(
+            self,
+            "FailedInvocations",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Sets the /api/* cut-over weight to 0 when the new API's 5xx alarm fires",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=rollback_code(),
+            role=role,
+            memory_size=256,
+            timeout=Duration.seconds(30),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            environment={
+                KVS_ARN_VARIABLE: store.key_value_store_arn,
+                "POWERTOOLS_SERVICE_NAME": "cutover-rollback",
+            },
+            retry_attempts=2,
+            on_failure=destinations.SqsDestination(self.failed_invocations),
+        )
+        self.alarm = self._error_rate_alarm(
+            api_id=api_id, error_rate_percent=error_rate_percent, minimum_requests=minimum_requests
+        )
+        self.alarm.add_alarm_action(cloudwatch_actions.LambdaAction(self.function))
+        self.failure_alarm = cloudwatch.Alarm(
+            self,
+            "FailureAlarm",
+            alarm_description=(
+                "The cut-over rollback function failed: the weight may still send viewers to the "
+                "failing API. Run: python -m tools.cutover rollback --stage <stage>"
+            ),
+            metric=self.function.metric_errors(period=Duration.minutes(1), statistic="Sum"),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if alarm_topic is not None:
+            notify = cloudwatch_actions.SnsAction(alarm_topic)
+            self.alarm.add_alarm_action(notify)
+            self.alarm.add_ok_action(notify)
+            self.failure_alarm.add_alarm_action(notify)
+        self._acknowledge(role)
+        function_resource = self.function.node.default_child
+        if isinstance(function_resource, CfnResource):
+            function_resource.add_metadata(
+                "cfn-lint",
+                {
+                    "config": {"ignore_checks": ["W3005"]},
+                    "reason": CFN_LINT_ROLE_DEPENDENCY_REASON,
+                },
+            )
+
+    def _error_rate_alarm(
+        self, *, api_id: str, error_rate_percent: float, minimum_requests: int
+    ) -> cloudwatch.Alarm:
+        def api_metric(name: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace="AWS/ApiGateway",
+                metric_name=name,
+                dimensions_map={"ApiId": api_id},
+                statistic="Sum",
+                period=Duration.minutes(1),
+            )
+
+        # Below minimum_requests a minute, one failed call is not a trend worth a rollback.
+        rate = cloudwatch.MathExpression(
+            expression=f"IF(requests >= {minimum_requests}, 100 * errors / requests, 0)",
+            using_metrics={"errors": api_metric("5xx"), "requests": api_metric("Count")},
+            period=Duration.minutes(1),
+            label="HTTP API 5xx rate (%)",
+        )
+        return cloudwatch.Alarm(
+            self,
+            "ErrorRateAlarm",
+            alarm_description=(
+                f"New HTTP API 5xx rate above {error_rate_percent}% in 2 of 3 minutes: rolls the "
+                "/api/* cut-over back to legacy (weight 0, kill switch on)"
+            ),
+            metric=rate,
+            threshold=error_rate_percent,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def _acknowledge(self, role: iam.Role) -> None:
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason=(
+                    "xray:PutTraceSegments and xray:PutTelemetryRecords (added by active "
+                    "tracing) support no resource-level permissions"
+                ),
+            )
+        )
+        runtime_reason = (
+            "python3.13 like every Taskly function: on arm64 its cold start p50 is ~80 ms vs "
+            "~101 ms for python3.14 in the public lambda-perf benchmark, and a rollback must "
+            "start fast"
+        )
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(id="AwsSolutions::AwsSolutions-L1", reason=runtime_reason),
+            Acknowledgment(id="Serverless::Serverless-LambdaLatestVersion", reason=runtime_reason),
+            Acknowledgment(
+                id="Serverless::Serverless-LambdaDLQ",
+                reason=(
+                    "failed alarm invocations go to the on-failure destination queue, whose "
+                    "record carries the error; a dead-letter queue as well would duplicate them"
+                ),
+            ),
+        )
+        no_redrive = (
+            "this queue is itself the failure destination of the rollback function; nothing "
+            "consumes it, so there is nothing to redrive to a dead-letter queue of its own"
+        )
+        Validations.of(self.failed_invocations).acknowledge(
+            Acknowledgment(id="AwsSolutions::AwsSolutions-SQS3", reason=no_redrive),
+            Acknowledgment(id="Serverless::Serverless-SQSRedrivePolicy", reason=no_redrive),
+        )

@@ -1,0 +1,48 @@
+"""The shared secret CloudFront sends to the HTTP API so the API can refuse direct callers.
+
+WAF cannot attach to an HTTP API and the execute-api URL is public, so without a check any
+client could skip CloudFront (its WAF, its weighting) by calling the API directly. CloudFront
+adds ``x-origin-verify: <secret>`` to every request for the HTTP API origin (over TLS only);
+the API's functions compare it in constant time and answer 403 when it is missing or wrong.
+
+Create this in the stack that owns the API functions (they need ``grant_read``) and hand
+``secret`` to ``EdgeStack(origin_verify_secret=...)``.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
+
+
+class OriginVerifySecret(Construct):
+    """A random 64-character value in Secrets Manager (alphanumeric: safe in an HTTP header)."""
+
+    header_name: str
+    secret: secretsmanager.Secret
+
+    def __init__(self, scope: Construct, construct_id: str, *, retain: bool) -> None:
+        super().__init__(scope, construct_id)
+        self.header_name = ORIGIN_VERIFY_HEADER
+        self.secret = secretsmanager.Secret(
+            self,
+            "Secret",
+            description="Header value CloudFront sends to the Taskly HTTP API (x-origin-verify)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+        )
+        Validations.of(self.secret).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-SMG4",
+                reason=(
+                    "CloudFront reads the value only when the edge stack is updated, so an "
+                    "automatic rotation would break every API call; rotation is the documented "
+                    "two-phase procedure in docs/edge.md (API accepts AWSCURRENT and AWSPREVIOUS)"
+                ),
+            )
+        )

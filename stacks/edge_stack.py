@@ -1,0 +1,296 @@
+"""Edge: one CloudFront domain for the SPA and for /api/*, with the weighted cut-over.
+
+    viewer -> CloudFront (security headers, optional WAF, access logs)
+              |- default  -> S3 SPA bucket (OAC), client routes -> /index.html
+              |- /api/*   -> legacy origin, or the HTTP API for the viewers the
+                             cut-over weight selects (CloudFront Function + KeyValueStore)
+    HTTP API 5xx-rate alarm -> rollback function -> weight 0, kill switch on
+
+Deployed in the stage's region like the other stacks (CloudFront itself is global). The ACM
+certificate and the WAF web ACL it references must live in us-east-1: CloudFront reads them
+only from there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import (
+    Acknowledgment,
+    Arn,
+    ArnFormat,
+    CfnOutput,
+    CfnResource,
+    Duration,
+    Fn,
+    Stack,
+    Token,
+    Validations,
+)
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from cdk_constructs.cutover_rollback import CFN_LINT_ROLE_DEPENDENCY_REASON, CutoverRollback
+from cdk_constructs.edge_log_bucket import EdgeLogBucket
+from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
+from cdk_constructs.spa_site import SpaSite
+from cdk_constructs.weighted_cutover import WeightedCutover
+
+CLOUDFRONT_REGION = "us-east-1"
+
+
+class EdgeStack(Stack):
+    """CloudFront distribution, SPA bucket, weighted /api/* cut-over and its automatic rollback.
+
+    ``api_domain`` and ``api_id`` are the HTTP API's ``{apiId}.execute-api.{region}.amazonaws.com``
+    and ``{apiId}`` (tokens from the compute stack are fine; nothing here parses them).
+    ``origin_verify_secret`` holds the value CloudFront sends in ``x-origin-verify`` to the HTTP
+    API, which refuses requests without it (see ``cdk_constructs/origin_verify_secret.py``).
+    """
+
+    distribution: cloudfront.Distribution
+    spa: SpaSite
+    cutover: WeightedCutover
+    rollback: CutoverRollback
+    security_headers: cloudfront.ResponseHeadersPolicy
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        api_domain: str,
+        api_id: str,
+        legacy_origin_domain: str,
+        origin_verify_secret: secretsmanager.ISecret,
+        price_class: cloudfront.PriceClass,
+        retain_data: bool,
+        custom_domain: str | None = None,
+        certificate_arn: str | None = None,
+        web_acl_arn: str | None = None,
+        alarm_topic: sns.ITopic | None = None,
+        rollback_error_rate_percent: float = 5.0,
+        rollback_minimum_requests: int = 20,
+        access_log_retention_days: int = 90,
+        function_log_retention: logs.RetentionDays = logs.RetentionDays.TWO_WEEKS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        _check_edge_arguments(
+            custom_domain=custom_domain,
+            certificate_arn=certificate_arn,
+            web_acl_arn=web_acl_arn,
+            rollback_error_rate_percent=rollback_error_rate_percent,
+            rollback_minimum_requests=rollback_minimum_requests,
+        )
+        logs_bucket = EdgeLogBucket(
+            self, "AccessLogs", retain=retain_data, retention_days=access_log_retention_days
+        ).bucket
+        self.spa = SpaSite(self, "Spa", retain=retain_data, access_log_bucket=logs_bucket)
+        self.cutover = WeightedCutover(
+            self,
+            "Cutover",
+            legacy_origin_domain=legacy_origin_domain,
+            api_domain=api_domain,
+            origin_verify_header=(
+                ORIGIN_VERIFY_HEADER,
+                # A dynamic reference: CloudFormation resolves it at deploy time, so the value
+                # never appears in the template or in cdk.out.
+                origin_verify_secret.secret_value.unsafe_unwrap(),
+            ),
+        )
+        self.security_headers = _security_headers(self)
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"Taskly {self.stack_name}: SPA and /api/* cut-over",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=self.spa.origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=self.security_headers,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=self.spa.route_fallback,
+                        event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                    )
+                ],
+            ),
+            additional_behaviors={
+                "/api/*": self.cutover.behavior_options(
+                    response_headers_policy=self.security_headers
+                )
+            },
+            default_root_object="index.html",
+            price_class=price_class,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            # Only a custom certificate can carry a policy; *.cloudfront.net has a fixed one.
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate_arn else None
+            ),
+            enable_logging=True,
+            log_bucket=logs_bucket,
+            log_file_prefix="cloudfront/",
+            domain_names=[custom_domain] if custom_domain else None,
+            certificate=(
+                acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
+                if certificate_arn
+                else None
+            ),
+            web_acl_id=web_acl_arn,
+        )
+        self.cutover.register_new_origin(self.distribution)
+        self.rollback = CutoverRollback(
+            self,
+            "Rollback",
+            store=self.cutover.store,
+            api_id=api_id,
+            error_rate_percent=rollback_error_rate_percent,
+            minimum_requests=rollback_minimum_requests,
+            log_retention=function_log_retention,
+            alarm_topic=alarm_topic,
+        )
+        self._acknowledge(custom_domain=custom_domain, web_acl_arn=web_acl_arn)
+        self._acknowledge_auto_delete_provider()
+        self._outputs()
+
+    def _outputs(self) -> None:
+        # tools/cutover reads CutoverKvsArn and CutoverRollbackAlarmNames by these exact keys.
+        CfnOutput(
+            self,
+            "DistributionDomainName",
+            value=self.distribution.distribution_domain_name,
+            description="CloudFront domain serving the SPA and /api/*",
+        )
+        CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
+        CfnOutput(
+            self,
+            "SpaBucketName",
+            value=self.spa.bucket.bucket_name,
+            description="Upload the SPA build here (aws s3 sync dist/ s3://<bucket>/)",
+        )
+        CfnOutput(
+            self,
+            "CutoverKvsArn",
+            value=self.cutover.store.key_value_store_arn,
+            description="KeyValueStore holding the /api/* cut-over weight and kill switch",
+        )
+        CfnOutput(
+            self,
+            "CutoverRollbackAlarmNames",
+            value=Fn.join(",", [self.rollback.alarm.alarm_name]),
+            description="Alarms that roll the cut-over back; python -m tools.cutover watches them",
+        )
+
+    def _acknowledge(self, *, custom_domain: str | None, web_acl_arn: str | None) -> None:
+        rules = [
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-CFR1",
+                reason=(
+                    "Taskly serves its users wherever they are; geo restriction would be a "
+                    "product decision, and the optional WAF web ACL can add it per stage"
+                ),
+            )
+        ]
+        if custom_domain is None:
+            rules.append(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-CFR4",
+                    reason=(
+                        "without a custom domain CloudFront serves *.cloudfront.net with its "
+                        "own fixed security policy; set the stage's domain and us-east-1 "
+                        "certificate to enforce TLSv1.2_2021"
+                    ),
+                )
+            )
+        if web_acl_arn is None:
+            rules.append(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-CFR2",
+                    reason=(
+                        "this stage's config sets no web ACL (a CLOUDFRONT-scope ACL in "
+                        "us-east-1 costs per rule); set EdgeConfig.web_acl_arn to attach one"
+                    ),
+                )
+            )
+        Validations.of(self.distribution).acknowledge(*rules)
+
+    def _acknowledge_auto_delete_provider(self) -> None:
+        # Buckets that are not retained empty themselves on stack deletion through CDK's
+        # singleton provider; its handler has the same CDK-rendered DependsOn as any function.
+        provider = self.node.try_find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider")
+        handler = provider.node.try_find_child("Handler") if provider else None
+        if isinstance(handler, CfnResource):
+            handler.add_metadata(
+                "cfn-lint",
+                {
+                    "config": {"ignore_checks": ["W3005"]},
+                    "reason": CFN_LINT_ROLE_DEPENDENCY_REASON,
+                },
+            )
+
+
+def _security_headers(scope: Construct) -> cloudfront.ResponseHeadersPolicy:
+    return cloudfront.ResponseHeadersPolicy(
+        scope,
+        "SecurityHeaders",
+        comment="HSTS, nosniff, frame denial and referrer policy for the SPA and the API",
+        security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+            strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                access_control_max_age=Duration.days(730),
+                include_subdomains=True,
+                override=True,
+            ),
+            content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+            frame_options=cloudfront.ResponseHeadersFrameOptions(
+                frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+            ),
+            referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                override=True,
+            ),
+        ),
+    )
+
+
+def _check_edge_arguments(
+    *,
+    custom_domain: str | None,
+    certificate_arn: str | None,
+    web_acl_arn: str | None,
+    rollback_error_rate_percent: float,
+    rollback_minimum_requests: int,
+) -> None:
+    """One-line errors for values CloudFront would reject only at deploy time."""
+    if (custom_domain is None) != (certificate_arn is None):
+        raise ValueError(
+            "EdgeStack: custom_domain and certificate_arn go together (both or neither)"
+        )
+    for name, arn, service in (
+        ("certificate_arn", certificate_arn, "acm"),
+        ("web_acl_arn", web_acl_arn, "wafv2"),
+    ):
+        if arn is None or Token.is_unresolved(arn):
+            continue
+        parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
+        if parts.service != service or parts.region != CLOUDFRONT_REGION:
+            raise ValueError(
+                f"EdgeStack: {name} must be a {service} ARN in {CLOUDFRONT_REGION} "
+                f"(CloudFront reads it only from there), got {arn}"
+            )
+    if (
+        web_acl_arn is not None
+        and not Token.is_unresolved(web_acl_arn)
+        and (":global/webacl/" not in web_acl_arn)
+    ):
+        raise ValueError(
+            f"EdgeStack: web_acl_arn must be a CLOUDFRONT-scope web ACL, got {web_acl_arn}"
+        )
+    if not 0 < rollback_error_rate_percent < 100:
+        raise ValueError("EdgeStack: rollback_error_rate_percent must be between 0 and 100")
+    if rollback_minimum_requests < 1:
+        raise ValueError("EdgeStack: rollback_minimum_requests must be at least 1")

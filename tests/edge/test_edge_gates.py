@@ -1,0 +1,162 @@
+"""The foundation's quality gates on the edge templates: cdk-nag, cfn-lint and checkov."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+from tests.edge.conftest import REPO, EdgeSynth
+
+EDGE_STACKS = ("Taskly-test-Edge", "Taskly-prodlike-Edge")
+SKIPS_FILE = Path(__file__).with_name("checkov_skips")
+EDGE_SOURCES = [
+    REPO / "stacks" / "edge_stack.py",
+    *(
+        REPO / "cdk_constructs" / name
+        for name in (
+            "cutover_rollback.py",
+            "edge_log_bucket.py",
+            "origin_verify_secret.py",
+            "spa_site.py",
+            "weighted_cutover.py",
+        )
+    ),
+]
+VAGUE = re.compile(r"^(n/?a|none|todo|tbd|fine|ok|not needed|false positive|ignore)\.?$", re.I)
+
+
+NAG_PACKS = ("AwsSolutions", "Serverless")
+
+
+def suppressed(edge_synth: EdgeSynth) -> list[dict[str, Any]]:
+    """Findings of the cdk-nag packs that an acknowledgment silenced (CDK's own are CDK's)."""
+    return [
+        finding
+        for report in edge_synth.report["pluginReports"]
+        if report["pluginName"] in NAG_PACKS
+        for finding in report["suppressedViolations"]
+    ]
+
+
+def test_cdk_nag_reports_nothing_unacknowledged(edge_synth: EdgeSynth) -> None:
+    plugins = {report["pluginName"]: report for report in edge_synth.report["pluginReports"]}
+    assert set(NAG_PACKS) <= set(plugins)
+    for name, report in plugins.items():
+        assert report["violations"] == [], f"{name}: {json.dumps(report['violations'], indent=1)}"
+        assert report["conclusion"] == "success", name
+
+
+def test_every_acknowledgment_is_specific_and_in_the_recorded_form(edge_synth: EdgeSynth) -> None:
+    findings = suppressed(edge_synth)
+    assert findings, "the acknowledgments should be recorded in the validation report"
+    for finding in findings:
+        reason = finding["reason"].strip()
+        assert len(reason) >= 20 and not VAGUE.match(reason), finding["acknowledgedId"]
+        # Only the prefixed form ("AwsSolutions::AwsSolutions-L1") is recorded in the report.
+        pack, _, rule = finding["acknowledgedId"].partition("::")
+        assert pack in NAG_PACKS
+        assert rule.startswith(f"{pack}-")
+
+
+def test_no_acknowledgment_in_the_edge_code_is_stale(edge_synth: EdgeSynth) -> None:
+    # An acknowledgment that matches nothing hides the next real finding of that rule.
+    written = {
+        match
+        for source in EDGE_SOURCES
+        for match in re.findall(r'id="((?:AwsSolutions|Serverless)::[^"]+)"', source.read_text())
+    }
+    used = {finding["acknowledgedId"] for finding in suppressed(edge_synth)}
+    assert written, "expected acknowledgments in the edge constructs"
+    assert written <= used, f"unused: {sorted(written - used)}"
+
+
+def test_synth_fails_on_an_unacknowledged_error(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path))
+    sqs.Queue(Stack(app, "Plain"), "Queue")  # no TLS-only policy, no DLQ: AwsSolutions errors
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    with pytest.raises(RuntimeError, match="AwsSolutions-SQS4"):
+        app.synth()
+
+
+@pytest.mark.parametrize("stack", EDGE_STACKS)
+def test_cfn_lint_finds_no_errors_or_warnings(edge_synth: EdgeSynth, stack: str) -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), "--format", "parseable", str(edge_synth.outdir / f"{stack}.template.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _checkov() -> str:
+    candidates = [
+        os.environ.get("CHECKOV", ""),
+        # The project keeps checkov in its own virtualenv next to the main one (.venv-checkov).
+        str(Path(sys.prefix).with_name(Path(sys.prefix).name + "-checkov") / "bin" / "checkov"),
+        str(REPO / ".venv-checkov" / "bin" / "checkov"),
+        shutil.which("checkov") or "",
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail("checkov is not installed: run make setup (it lives in .venv-checkov)")
+
+
+def _skips() -> list[tuple[str, str, str]]:
+    skips = []
+    for line in SKIPS_FILE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            check, resource, reason = line.split(maxsplit=2)
+            skips.append((check, resource, reason))
+    return skips
+
+
+def test_checkov_skip_list_gives_a_reason_for_each_skip() -> None:
+    for check, resource, reason in _skips():
+        assert re.fullmatch(r"CKV2?_AWS_\d+", check), check
+        assert "." in resource, resource
+        assert len(reason) >= 20, (check, resource)
+
+
+def test_checkov_finds_nothing_outside_the_skip_list(edge_synth: EdgeSynth) -> None:
+    command = [_checkov(), "--framework", "cloudformation", "--output", "json", "--quiet"]
+    command += ["--skip-download"]  # offline: no guideline download from Prisma Cloud
+    for stack in EDGE_STACKS:
+        command += ["--file", str(edge_synth.outdir / f"{stack}.template.json")]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode in (0, 1), result.stderr
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [
+        (failure["check_id"], failure["resource"])
+        for report in reports
+        for failure in report["results"]["failed_checks"]
+    ]
+    assert failed or result.returncode == 0
+    skips = _skips()
+
+    def skipped(check: str, resource: str) -> bool:
+        return any(check == c and fnmatch.fnmatchcase(resource, r) for c, r, _ in skips)
+
+    unexpected = sorted({f for f in failed if not skipped(*f)})
+    assert unexpected == [], f"checkov findings without a skip: {unexpected}"
+    stale = [
+        (check, pattern)
+        for check, pattern, _ in skips
+        if not any(c == check and fnmatch.fnmatchcase(r, pattern) for c, r in failed)
+    ]
+    assert stale == [], f"skips that match nothing (remove them): {stale}"

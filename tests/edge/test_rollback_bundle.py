@@ -1,0 +1,47 @@
+"""Builds the rollback function's real asset (pip from the registry, no Docker) and inspects it."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from aws_cdk import DockerImage
+
+from cdk_constructs.cutover_rollback import ROLLBACK_PACKAGE, LocalPipBundling
+
+ELF_MACHINE_AARCH64 = 183
+
+
+def elf_machine(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF", path
+    return int.from_bytes(header[18:20], "little")
+
+
+def test_local_bundle_holds_the_package_and_aarch64_awscrt(tmp_path: Path) -> None:
+    output = tmp_path / "asset"
+    output.mkdir()
+    image = DockerImage.from_registry("unused")
+
+    assert LocalPipBundling(package=ROLLBACK_PACKAGE).try_bundle(str(output), image=image)
+
+    package = output / "cutover_rollback"
+    assert sorted(p.name for p in package.iterdir()) == [
+        "__init__.py",
+        "handler.py",
+        "weight_store.py",
+    ]
+    shared_objects = list(output.glob("**/*.so"))
+    assert any("awscrt" in p.name for p in shared_objects), "SigV4A needs awscrt"
+    assert {elf_machine(p) for p in shared_objects} == {ELF_MACHINE_AARCH64}
+    assert (output / "boto3").is_dir()
+    assert (output / "aws_lambda_powertools").is_dir()
+    assert not list(output.glob("**/__pycache__")), "bytecode for this machine's Python"
+    assert not (output / "bin").exists()
+    assert not list(output.glob("**/tests/edge/**"))
+
+    archive = tmp_path / "asset.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for file in sorted(output.rglob("*")):
+            zipped.write(file, file.relative_to(output))
+    print(f"\nrollback function bundle: {archive.stat().st_size / 1_000_000:.1f} MB zipped")

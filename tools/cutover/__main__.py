@@ -1,0 +1,5 @@
+import sys
+
+from tools.cutover.cli import main
+
+sys.exit(main())

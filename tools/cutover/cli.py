@@ -1,0 +1,383 @@
+"""cutover: move /api/* from the legacy backend to the new HTTP API, percent by percent.
+
+    python -m tools.cutover status   --stage dev
+    python -m tools.cutover set 10   --stage dev
+    python -m tools.cutover rollback --stage prod
+    python -m tools.cutover plan     --stage prod --steps 1,5,10,25,50,100 --over 48h
+
+The weight lives in the stage's CloudFront KeyValueStore; a change reaches the edge in
+seconds with no deploy. Errors are one line on stderr: exit 2 for bad arguments, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TextIO
+
+import boto3
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    MissingDependencyException,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+)
+
+from lambda_src.cutover_rollback.weight_store import (
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    CutoverError,
+    CutoverState,
+    WeightStore,
+)
+from tools.cutover.alarms import AlarmState, alarm_states
+from tools.cutover.plan import (
+    DEFAULT_STEPS,
+    PlanRunner,
+    human,
+    parse_duration,
+    parse_steps,
+    schedule,
+    timestamp,
+)
+from tools.cutover.target import STAGES, Target, resolve_target
+
+# (service name, region or None) -> boto3 client; tests pass one that returns stubbed clients.
+ClientFactory = Callable[[str, str | None], Any]
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad arguments as one line instead of usage + message."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _stage(text: str) -> str:
+    if text not in STAGES:
+        raise argparse.ArgumentTypeError(
+            f"unknown stage {text!r}; choose one of {', '.join(STAGES)}"
+        )
+    return text
+
+
+def _weight(text: str) -> int:
+    try:
+        weight = int(text)
+    except ValueError:
+        weight = -1
+    if not MIN_WEIGHT <= weight <= MAX_WEIGHT or text.strip() != text:
+        raise argparse.ArgumentTypeError(
+            f"weight must be an integer from {MIN_WEIGHT} to {MAX_WEIGHT}, got {text!r}"
+        )
+    return weight
+
+
+def _poll_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"poll must be 1 to 3600 seconds, got {text!r}")
+    return seconds
+
+
+def _parsed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return convert
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m tools.cutover",
+        description="Shift /api/* traffic between the legacy backend and the new HTTP API.",
+    )
+    target = _Parser(add_help=False)
+    target.add_argument("--region", help="AWS region of the stage (default: your AWS config)")
+    target.add_argument("--stage", required=True, type=_stage, help="dev, staging or prod")
+    target.add_argument(
+        "--kvs-arn", help="KeyValueStore ARN (default: output CutoverKvsArn of Taskly-<stage>-Edge)"
+    )
+    target.add_argument(
+        "--alarm",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="rollback alarm to watch, repeatable (default: the edge stack's rollback alarms)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    status = commands.add_parser(
+        "status", parents=[target], help="show weight, kill switch and alarm states"
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    set_weight = commands.add_parser(
+        "set",
+        parents=[target],
+        help="send WEIGHT%% of viewers to the new API; releases the kill switch",
+    )
+    set_weight.add_argument("weight", type=_weight, help="0 to 100")
+    set_weight.add_argument(
+        "--force", action="store_true", help="raise the weight even while a rollback alarm fires"
+    )
+
+    commands.add_parser(
+        "rollback",
+        parents=[target],
+        help="send every viewer to legacy now (weight 0, kill switch on)",
+    )
+
+    plan = commands.add_parser(
+        "plan", parents=[target], help="raise the weight step by step while the alarms stay OK"
+    )
+    plan.add_argument(
+        "--steps",
+        type=_parsed(parse_steps),
+        default=DEFAULT_STEPS,
+        help="increasing weights (default: 1,5,10,25,50,100)",
+    )
+    plan.add_argument(
+        "--over",
+        type=_parsed(parse_duration),
+        default=parse_duration("48h"),
+        help="time from the first step to the last, e.g. 48h, 90m, 1d12h (default: 48h)",
+    )
+    plan.add_argument(
+        "--poll",
+        type=_poll_seconds,
+        default=60.0,
+        help="seconds between alarm checks (default: 60)",
+    )
+    plan.add_argument("--dry-run", action="store_true", help="print the schedule and exit")
+    return parser
+
+
+def default_client_factory(service: str, region: str | None) -> Any:
+    return boto3.session.Session(region_name=region).client(service)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"
+
+
+class _Command:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        *,
+        client_factory: ClientFactory,
+        now: Callable[[], datetime],
+        sleep: Callable[[float], None],
+        out: TextIO,
+    ) -> None:
+        self.args = args
+        self.now = now
+        self.sleep = sleep
+        self.out = out
+        self._clients = client_factory
+        cloudformation = client_factory("cloudformation", args.region)
+        self.region = args.region or cloudformation.meta.region_name
+        self.target: Target = resolve_target(
+            stage=args.stage,
+            cloudformation=cloudformation,
+            region=self.region,
+            kvs_arn=args.kvs_arn,
+            alarm_names=tuple(args.alarm),
+        )
+        self.store = WeightStore(
+            client=client_factory("cloudfront-keyvaluestore", args.region),
+            kvs_arn=self.target.kvs_arn,
+            sleep=sleep,
+            now=now,
+        )
+        self._cloudwatch = client_factory("cloudwatch", args.region)
+
+    def alarms(self) -> list[AlarmState]:
+        return alarm_states(self._cloudwatch, self.target.alarm_names)
+
+    def say(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    def status(self) -> int:
+        state = self.store.read()
+        alarms = self.alarms()
+        if self.args.json:
+            self.say(json.dumps(self._status_document(state, alarms), sort_keys=True))
+            return 0
+        self.say(f"stage        {self.target.stage} ({self.target.source}, {self.region})")
+        self.say(f"store        {self.target.kvs_arn}")
+        self.say(f"weight       {_describe_weight(state)}")
+        kill = state.raw_kill_switch or "off (not set)"
+        if state.kill_switch_engaged:
+            kill = f"{state.raw_kill_switch}: every viewer stays on legacy"
+        self.say(f"kill switch  {kill}")
+        self.say(f"last change  {state.last_change or 'none recorded'}")
+        if not alarms:
+            self.say("alarms       none configured")
+        for index, alarm in enumerate(alarms):
+            label = "alarms      " if index == 0 else "            "
+            self.say(f"{label} {alarm.state:<17} {alarm.name}")
+        return 0
+
+    def _status_document(self, state: CutoverState, alarms: list[AlarmState]) -> dict[str, Any]:
+        return {
+            "stage": self.target.stage,
+            "kvs_arn": self.target.kvs_arn,
+            "etag": state.etag,
+            "weight": state.weight,
+            "raw_weight": state.raw_weight,
+            "kill_switch": state.kill_switch_engaged,
+            "effective_weight": state.effective_weight,
+            "last_change": state.last_change,
+            "alarms": [{"name": alarm.name, "state": alarm.state} for alarm in alarms],
+        }
+
+    def set(self) -> int:
+        weight: int = self.args.weight
+        firing = [alarm.name for alarm in self.alarms() if alarm.firing]
+        if firing and weight > 0 and not self.args.force:
+            raise CutoverError(
+                f"rollback alarm {', '.join(firing)} is in ALARM; fix the cause first "
+                "or pass --force"
+            )
+        before = self.store.read()
+        self.store.set_weight(weight, actor=f"{_actor()} (cutover set)")
+        self.say(
+            f"{self.target.stage}: weight {_short_weight(before)} -> {weight}% (kill switch off)"
+        )
+        return 0
+
+    def rollback(self) -> int:
+        before = self.store.read()
+        if before.is_rolled_back:
+            self.say(f"{self.target.stage}: already rolled back ({before.last_change})")
+            return 0
+        self.store.roll_back(actor=f"{_actor()} (cutover rollback)")
+        self.say(
+            f"{self.target.stage}: rolled back, every viewer on legacy "
+            f"(weight 0, kill switch on; was {_short_weight(before)})"
+        )
+        return 0
+
+    def plan(self) -> int:
+        state = self.store.read()
+        start = self.now()
+        steps = schedule(
+            self.args.steps,
+            current_weight=state.effective_weight,
+            start=start,
+            duration=self.args.over,
+        )
+        if state.kill_switch_engaged and not self.args.dry_run:
+            raise CutoverError(
+                f"kill switch is engaged ({state.last_change or 'no change recorded'}); "
+                "investigate, then release it with: set <weight>"
+            )
+        if not steps:
+            self.say(f"{self.target.stage}: weight is {_short_weight(state)}; no step left")
+            return 0
+        self.say(
+            f"{self.target.stage}: {len(steps)} steps from {_short_weight(state)} over "
+            f"{human(steps[-1].at - start)}, watching "
+            f"{', '.join(self.target.alarm_names) or 'no alarms'}"
+        )
+        for index, step in enumerate(steps, start=1):
+            self.say(f"  step {index}: {step.weight:>3}% at {timestamp(step.at)}")
+        if self.args.dry_run:
+            return 0
+        if not self.target.alarm_names:
+            raise CutoverError("no rollback alarms to watch; pass --alarm NAME")
+        runner = PlanRunner(
+            store=self.store,
+            read_alarms=self.alarms,
+            actor=_actor(),
+            now=self.now,
+            sleep=self.sleep,
+            poll_seconds=self.args.poll,
+            out=self.out,
+        )
+        return runner.run(steps)
+
+
+def _short_weight(state: CutoverState) -> str:
+    if state.kill_switch_engaged:
+        return f"{state.effective_weight}% (kill switch on)"
+    if state.weight is None:
+        return "0% (weight not set)" if state.raw_weight is None else "0% (weight malformed)"
+    return f"{state.weight}%"
+
+
+def _describe_weight(state: CutoverState) -> str:
+    if state.raw_weight is None:
+        return "not set: every viewer stays on legacy"
+    if state.weight is None:
+        return f"{state.raw_weight!r} is malformed: every viewer stays on legacy"
+    return f"{state.weight}% of /api/* viewers go to the new HTTP API"
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    client_factory: ClientFactory = default_client_factory,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        print(f"cutover: error: {error}", file=err)
+        return 2
+    try:
+        command = _Command(args, client_factory=client_factory, now=now, sleep=sleep, out=out)
+        result: int = getattr(command, args.command)()
+    except KeyboardInterrupt:
+        print("cutover: interrupted; run status to see where the cut-over stands", file=err)
+        return 130
+    except Exception as error:  # every failure becomes one line, never a traceback
+        print(f"cutover: error: {_one_line(error)}", file=err)
+        return 1
+    return result
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, CutoverError):
+        message = str(error)
+    elif isinstance(error, NoCredentialsError | PartialCredentialsError):
+        message = "no AWS credentials found; set AWS_PROFILE or run: aws sso login"
+    elif isinstance(error, NoRegionError):
+        message = "no AWS region; pass --region or set AWS_REGION"
+    elif isinstance(error, MissingDependencyException):
+        message = "the KeyValueStore API needs awscrt: pip install -r requirements-dev.txt"
+    elif isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        message = f"{error.operation_name}: {details.get('Code')}: {details.get('Message')}"
+    elif isinstance(error, BotoCoreError):
+        message = str(error)
+    else:
+        message = f"unexpected {type(error).__name__}: {error}"
+    return " ".join(message.split())
