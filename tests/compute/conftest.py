@@ -3,7 +3,8 @@
 The app is built the way ``cdk synth`` builds it: cdk.json's context (feature flags), then
 ``compose()`` from app.py, then ``app.synth()`` with the cdk-nag plugins attached, so a nag
 error fails the session. ``aws:cdk:bundling-stacks: []`` skips pip; asset hashes are computed
-from the inputs all the same.
+from the inputs all the same. Here ``stage`` is one synthesized stage per test parameter
+(inside this folder it overrides the stage factory of tests/conftest.py).
 """
 
 from __future__ import annotations

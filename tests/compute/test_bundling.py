@@ -60,6 +60,21 @@ def test_fingerprint_is_stable_and_ignores_caches_and_tests(inputs: dict[str, Pa
     assert fingerprint(inputs) == before
 
 
+def test_fingerprint_does_not_depend_on_where_the_checkout_is(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "another" / "checkout"
+    shutil.copytree(inputs["package"].parent, elsewhere / "src")
+    shutil.copy(inputs["lock"], elsewhere / "requirements.lock")
+    shutil.copy(inputs["ca"], elsewhere / "ca.pem")
+    moved = {
+        "package": elsewhere / "src" / "service",
+        "lock": elsewhere / "requirements.lock",
+        "ca": elsewhere / "ca.pem",
+    }
+    assert fingerprint(moved) == fingerprint(inputs)
+
+
 @pytest.mark.parametrize("changed", ["source", "new_source", "lock", "ca", "bundle_path"])
 def test_fingerprint_changes_with_every_input(inputs: dict[str, Path], changed: str) -> None:
     before = fingerprint(inputs)
