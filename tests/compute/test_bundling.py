@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -205,3 +206,27 @@ def test_real_profile_bundle_has_no_documentdb_parts(tmp_path: Path) -> None:
     zipped = zip_directory(output, tmp_path / "profile.zip")
     shutil.rmtree(output)
     print(f"\nprofile/email_worker bundle: {zipped / 1024 / 1024:.2f} MiB zipped")
+
+
+def pins(path: Path) -> dict[str, str]:
+    """``name -> version`` of every ``name[extras]==version`` line, following ``-r`` includes."""
+    found: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip().rstrip("\\").strip()
+        if line.startswith("-r "):
+            found.update(pins(path.parent / line.removeprefix("-r ").strip()))
+        elif "==" in line:
+            name, version = line.split("==", 1)
+            normalized = re.sub(r"[-_.]+", "-", name.split("[", 1)[0]).lower()
+            found[normalized] = version.split()[0]
+    return found
+
+
+@pytest.mark.parametrize("name", ["requirements", "requirements-docdb"])
+def test_each_lock_pins_what_its_requirements_file_asks_for(name: str) -> None:
+    # A stale lock would bundle other versions than the ones reviewed: run `make lock`.
+    wanted = pins(LAMBDA_SRC / f"{name}.txt")
+    locked = pins(LAMBDA_SRC / f"{name}.lock")
+    assert wanted
+    assert {package: locked.get(package) for package in wanted} == wanted
+    assert not {"boto3", "botocore"} & set(locked)  # provided by the Lambda runtime
