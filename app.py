@@ -15,9 +15,11 @@ from aws_cdk import App, Aspects, Duration, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.known_cdk_artefacts import AcknowledgeKnownCdkArtefacts
+from cdk_constructs.local_python_bundler import BundlingError
 from cdk_constructs.retention import retention_days
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
+from stacks.compute_stack import ComputeStack
 from stacks.config import ConfigError, StageConfig, apply_overrides, stage_config
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
@@ -32,6 +34,7 @@ class TasklyStage:
     network: NetworkStack
     data: DataStack
     auth: AuthStack
+    compute: ComputeStack
 
 
 def load_config(app: App) -> StageConfig:
@@ -86,11 +89,26 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         domain_prefix=config.auth.domain_prefix,
         protect_data=config.data.protect_data,
     )
+    compute = ComputeStack(
+        app,
+        config.stack_name("Compute"),
+        env=env,
+        description="Taskly compute: canary-deployed functions, strangler HTTP API, email queue",
+        settings=config.compute,
+        vpc=network.vpc,
+        lambda_security_group=network.lambda_security_group,
+        docdb_secret=data.docdb_secret,
+        app_state_table=data.app_state_table,
+        idempotency_table=data.idempotency_table,
+        user_pool=auth.user_pool,
+        user_pool_client=auth.spa_client,
+        api_scope=auth.api_scope_name,
+    )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Aspects.of(app).add(AcknowledgeKnownCdkArtefacts())
     Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
-    return TasklyStage(network=network, data=data, auth=auth)
+    return TasklyStage(network=network, data=data, auth=auth, compute=compute)
 
 
 def compose_cicd(app: App) -> CicdStack:
@@ -120,9 +138,15 @@ def main() -> int:
             compose_cicd(app)
         else:
             compose(app, load_config(app))
-    except (ConfigError, CicdConfigError) as error:
+    except (ConfigError, CicdConfigError, BundlingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:
+        # A local bundling failure comes back through jsii; its last part names the cause.
+        if "Failed to bundle asset" not in str(error):
+            raise
+        print(f"error: {str(error).rsplit('RuntimeError: ', 1)[-1]}", file=sys.stderr)
+        return 1
     try:
         app.synth()
     except RuntimeError as error:

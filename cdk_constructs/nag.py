@@ -53,3 +53,20 @@ def acknowledge_lint(resource: CfnResource, reasons: dict[str, str]) -> None:
             for rule_id, reason in reasons.items()
         )
     )
+
+
+def acknowledge_checkov(resource: CfnResource, reasons: dict[str, str]) -> None:
+    """Skip checkov checks (``CKV_AWS_116``...) on one resource, each with its reason.
+
+    checkov reads ``Metadata.checkov.skip`` per resource, so the skip stays as narrow as the
+    resource; the repo-wide ``checkov-skips.json`` is for checks that apply everywhere.
+    """
+    resource.add_metadata(
+        "checkov",
+        {
+            "skip": [
+                {"id": check, "comment": _checked(check, reason)}
+                for check, reason in sorted(reasons.items())
+            ]
+        },
+    )

@@ -19,18 +19,21 @@ from typing import Any, NoReturn
 
 STAGE_NAMES = ("dev", "staging", "prod")
 
-# CodeDeploy's predefined Lambda configs (the LambdaDeploymentConfig attribute names).
+# CodeDeploy's predefined Lambda configs, spelled as the Python attributes of
+# aws_codedeploy.LambdaDeploymentConfig (CANARY_10_PERCENT_5_MINUTES is
+# CodeDeployDefault.LambdaCanary10Percent5Minutes).
 DEPLOYMENT_CONFIGS = (
     "ALL_AT_ONCE",
-    "CANARY_10PERCENT_5MINUTES",
-    "CANARY_10PERCENT_10MINUTES",
-    "CANARY_10PERCENT_15MINUTES",
-    "CANARY_10PERCENT_30MINUTES",
-    "LINEAR_10PERCENT_EVERY_1MINUTE",
-    "LINEAR_10PERCENT_EVERY_2MINUTES",
-    "LINEAR_10PERCENT_EVERY_3MINUTES",
-    "LINEAR_10PERCENT_EVERY_10MINUTES",
+    "CANARY_10_PERCENT_5_MINUTES",
+    "CANARY_10_PERCENT_10_MINUTES",
+    "CANARY_10_PERCENT_15_MINUTES",
+    "CANARY_10_PERCENT_30_MINUTES",
+    "LINEAR_10_PERCENT_EVERY_1_MINUTE",
+    "LINEAR_10_PERCENT_EVERY_2_MINUTES",
+    "LINEAR_10_PERCENT_EVERY_3_MINUTES",
+    "LINEAR_10_PERCENT_EVERY_10_MINUTES",
 )
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Interface endpoints the Lambda functions can use without the NAT gateway.
 INTERFACE_ENDPOINTS = ("secretsmanager", "sqs", "xray", "logs", "monitoring", "kms")
 DOCDB_INSTANCE_CLASSES = ("serverless", "t4g.medium", "r6g.large", "r6g.xlarge", "r6g.2xlarge")
@@ -185,6 +188,9 @@ class ComputeConfig:
     throttle_rate_limit: int
     throttle_burst_limit: int
     pre_traffic_hook: bool
+    # Function and access-log retention; Powertools and Lambda's JSON log filter level.
+    log_retention_days: int = 14
+    log_level: str = "INFO"
 
     def validate(self, prefix: str) -> None:
         for name in ("tasks", "profile", "email_worker"):
@@ -199,6 +205,13 @@ class ComputeConfig:
         _check_email(f"{prefix}.sender_email", self.sender_email)
         _check_range(f"{prefix}.throttle_rate_limit", self.throttle_rate_limit, 1, 10000)
         _check_range(f"{prefix}.throttle_burst_limit", self.throttle_burst_limit, 1, 5000)
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            _fail(
+                f"{prefix}.log_retention_days",
+                self.log_retention_days,
+                "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)),
+            )
+        _check_choice(f"{prefix}.log_level", self.log_level, LOG_LEVELS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -366,8 +379,10 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
     else:
         functions = _SMALL_FUNCTIONS
     compute = ComputeConfig(
-        **functions,
-        deployment_config="CANARY_10PERCENT_5MINUTES" if name != "dev" else "ALL_AT_ONCE",
+        tasks=functions["tasks"],
+        profile=functions["profile"],
+        email_worker=functions["email_worker"],
+        deployment_config="CANARY_10_PERCENT_5_MINUTES" if name != "dev" else "ALL_AT_ONCE",
         legacy_origin_domain=f"legacy-{name}.taskly.example.com",
         sender_email="no-reply@taskly.example.com",
         throttle_rate_limit=500 if is_prod else 50,

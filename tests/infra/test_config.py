@@ -44,7 +44,7 @@ def test_unknown_stage_lists_the_valid_ones() -> None:
         ("compute.sender_email", "nobody", r"dev\.compute\.sender_email"),
         ("compute.legacy_origin_domain", "https://x.example.com/", r"legacy_origin_domain.*DNS"),
         ("edge.domain_name", "Not A Domain", r"dev\.edge\.domain_name"),
-        ("compute.deployment_config", "FAST", r"one of ALL_AT_ONCE, CANARY_10PERCENT_5MINUTES"),
+        ("compute.deployment_config", "FAST", r"one of ALL_AT_ONCE, CANARY_10_PERCENT_5_MINUTES"),
         ("network.interface_endpoints", ["sqs", "sqs"], r"no duplicates"),
         ("network.interface_endpoints", ["ec2"], r"one of secretsmanager"),
     ],

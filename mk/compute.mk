@@ -1,0 +1,27 @@
+# Compute: Lambda bundles, the migration table, the compute stack's tests.
+
+# The Lambda Python runtime ships these (boto3 and what it depends on): never bundled.
+RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
+LAMBDA_LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes \
+	--python-platform aarch64-manylinux2014 --python-version 3.13 \
+	--custom-compile-command "make lock" \
+	$(foreach package,$(RUNTIME_PROVIDED),--no-emit-package $(package))
+
+TEST_TARGETS += test-compute
+
+.PHONY: lock
+lock: $(DEV_STAMP) ## Re-pin the Lambda bundles' dependencies (lambda_src/*.lock, arm64, Python 3.13)
+	$(LAMBDA_LOCK) lambda_src/requirements.txt -o lambda_src/requirements.lock
+	$(LAMBDA_LOCK) lambda_src/requirements-docdb.txt -o lambda_src/requirements-docdb.lock
+
+.PHONY: routes
+routes: $(APP_STAMP) ## Print the migration table: method, path, service or "legacy"
+	@$(PY) -m tools.routes
+
+.PHONY: bundle
+bundle: $(APP_STAMP) ## Build every Lambda bundle into build/bundles and print zipped sizes and times
+	$(PY) -m tools.bundle build/bundles
+
+.PHONY: test-compute
+test-compute: $(DEV_STAMP) ## Compute stack: templates, least privilege, route table, one real bundle
+	$(PY) -m pytest tests/compute

@@ -1,0 +1,300 @@
+"""Compute stack: one CanaryFunction per service, the strangler HTTP API, the email queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import ArnFormat, CfnOutput, Duration, Stack
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from cdk_constructs.canary_function import CanaryFunction, PreTrafficHook
+from cdk_constructs.email_queue import EmailQueue
+from cdk_constructs.local_python_bundler import PythonBundle, bundled_code
+from cdk_constructs.nag import acknowledge
+from cdk_constructs.retention import retention_days
+from cdk_constructs.strangler_http_api import StranglerHttpApi
+from stacks.config import ComputeConfig
+from stacks.route_table import LAMBDA_SRC, RouteTable, TableRoute, load_route_table
+
+REPOSITORY = LAMBDA_SRC.parent
+CA_BUNDLE = REPOSITORY / "certs" / "global-bundle.pem"
+CA_BUNDLE_PATH = "certs/global-bundle.pem"  # inside the tasks bundle (DOCDB_CA_FILE)
+DOCDB_DATABASE = "taskly"
+METRICS_NAMESPACE = "Taskly"
+SMOKE_TEST_USER = "codedeploy-smoke-test"
+
+# Exactly the calls each function's code makes (see lambda_src/taskly/data/ and the handlers).
+IDEMPOTENCY_ACTIONS = (  # Powertools DynamoDBPersistenceLayer
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+PREFERENCES_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")  # DynamoDbPreferencesRepository
+SEND_EMAIL_ACTIONS = ("ses:SendEmail",)  # sesv2 SendEmail
+ENQUEUE_ACTIONS = ("sqs:SendMessage",)  # SqsEmailQueue
+READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)  # DocumentDB credentials
+
+
+def service_bundles() -> dict[str, PythonBundle]:
+    """What each service's bundle holds: the runtime package, its locked deps, the CA bundle."""
+    runtime = (LAMBDA_SRC / "taskly",)
+    common = PythonBundle(packages=runtime, requirements=LAMBDA_SRC / "requirements.lock")
+    documentdb = PythonBundle(
+        packages=runtime,
+        requirements=LAMBDA_SRC / "requirements-docdb.lock",
+        files={CA_BUNDLE_PATH: CA_BUNDLE},
+    )
+    return {"tasks": documentdb, "profile": common, "email_worker": common}
+
+
+class ComputeStack(Stack):
+    """Exposes ``api_domain_name`` (the HTTP API's host, for the CloudFront origin),
+    ``http_api``, ``functions`` (service -> CanaryFunction) and ``email_queue``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: ComputeConfig,
+        vpc: ec2.IVpc,
+        lambda_security_group: ec2.ISecurityGroup,
+        docdb_secret: secretsmanager.ISecret,
+        app_state_table: dynamodb.ITable,
+        idempotency_table: dynamodb.ITable,
+        user_pool: cognito.IUserPool,
+        user_pool_client: cognito.IUserPoolClient,
+        api_scope: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        table = load_route_table()
+        if table.api_scope != api_scope:
+            raise ValueError(
+                f"the route table requires scope {table.api_scope!r} but the user pool issues "
+                f"{api_scope!r}; change lambda_src/taskly/routes.py or the auth stack"
+            )
+        self._settings = settings
+        self._routes = table
+        bundles = service_bundles()
+        hook_code = lambda_.Code.from_asset(
+            str(LAMBDA_SRC / "pre_traffic_hook"), exclude=["__pycache__", "*.pyc"]
+        )
+
+        def hook_for(service: str) -> PreTrafficHook | None:
+            if not settings.pre_traffic_hook:
+                return None
+            return PreTrafficHook(code=hook_code, event=_smoke_event(table, service, api_scope))
+
+        tasks = self._function(
+            "tasks",
+            "Tasks",
+            code=bundled_code(root=LAMBDA_SRC, bundle=bundles["tasks"]),
+            environment={
+                "DOCDB_SECRET_ARN": docdb_secret.secret_arn,
+                "DOCDB_DATABASE": DOCDB_DATABASE,
+                "DOCDB_CA_FILE": CA_BUNDLE_PATH,
+                "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
+            },
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            security_groups=[lambda_security_group],
+            pre_traffic_hook=hook_for("tasks"),
+        )
+        profile = self._function(
+            "profile",
+            "Profile",
+            code=bundled_code(root=LAMBDA_SRC, bundle=bundles["profile"]),
+            environment={"APP_STATE_TABLE_NAME": app_state_table.table_name},
+            pre_traffic_hook=hook_for("profile"),
+        )
+        # No smoke test for the worker: any SQS batch it fails entirely is a function error,
+        # and a valid one sends mail. Its alias alarms still roll a bad version back.
+        email_worker = self._function(
+            "email_worker",
+            "EmailWorker",
+            code=bundled_code(root=LAMBDA_SRC, bundle=bundles["email_worker"]),
+            environment={
+                "SENDER_EMAIL": settings.sender_email,
+                "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
+            },
+            pre_traffic_hook=None,
+        )
+        self.functions = {"tasks": tasks, "profile": profile, "email_worker": email_worker}
+        for synchronous in (tasks, profile):
+            acknowledge(
+                synchronous.function,
+                {
+                    "Serverless-LambdaDLQ": "Invoked only synchronously, by API Gateway: the "
+                    "caller gets the error; a dead-letter queue applies to asynchronous calls",
+                },
+            )
+        acknowledge(
+            email_worker.function,
+            {
+                "Serverless-LambdaDLQ": "Invoked only by its SQS event source mapping; failed "
+                "messages go to the email queue's own dead-letter queue (redrive policy)",
+            },
+        )
+
+        self.email_queue = EmailQueue(
+            self,
+            "EmailQueue",
+            consumer=email_worker.alias,
+            consumer_timeout=Duration.seconds(settings.email_worker.timeout_seconds),
+        )
+        tasks.function.add_environment("EMAIL_QUEUE_URL", self.email_queue.queue.queue_url)
+
+        # Grants: each role gets the calls its code makes, on its own resources only.
+        iam.Grant.add_to_principal(
+            grantee=tasks.role,
+            actions=list(READ_SECRET_ACTIONS),
+            resource_arns=[docdb_secret.secret_arn],
+        )
+        idempotency_table.grant(tasks.role, *IDEMPOTENCY_ACTIONS)
+        self.email_queue.queue.grant(tasks.role, *ENQUEUE_ACTIONS)
+        app_state_table.grant(profile.role, *PREFERENCES_ACTIONS)
+        idempotency_table.grant(email_worker.role, *IDEMPOTENCY_ACTIONS)
+        email_worker.role.add_to_policy(self._send_email_statement(settings.sender_email))
+
+        self.api = StranglerHttpApi(
+            self,
+            "HttpApi",
+            routes=table.routes,
+            services={name: function.alias for name, function in self.functions.items()},
+            legacy_origin_domain=settings.legacy_origin_domain,
+            user_pool=user_pool,
+            user_pool_client=user_pool_client,
+            required_scope=api_scope,
+            throttle_rate_limit=settings.throttle_rate_limit,
+            throttle_burst_limit=settings.throttle_burst_limit,
+            access_log_retention=retention_days(settings.log_retention_days),
+        )
+        self.http_api = self.api.http_api
+        self.api_domain_name: str = self.api.domain_name
+        # Read by `make smoke` from the deploy's outputs file (e.g. /api/health answers 200).
+        CfnOutput(
+            self,
+            "ApiEndpoint",
+            value=self.http_api.api_endpoint,
+            description="HTTP API base URL (reach it through CloudFront in production)",
+        )
+
+    def _function(
+        self,
+        service: str,
+        construct_id: str,
+        *,
+        code: lambda_.Code,
+        environment: dict[str, str],
+        pre_traffic_hook: PreTrafficHook | None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: tuple[ec2.ISecurityGroup, ...] | list[ec2.ISecurityGroup] = (),
+    ) -> CanaryFunction:
+        settings = self._settings
+        function_settings = getattr(settings, service)
+        return CanaryFunction(
+            self,
+            construct_id,
+            code=code,
+            handler=self._routes.service_handlers[service],
+            description=f"Taskly {service} service",
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": settings.log_level,
+                **environment,
+            },
+            memory_size=function_settings.memory_mb,
+            timeout=Duration.seconds(function_settings.timeout_seconds),
+            reserved_concurrency=function_settings.reserved_concurrency,
+            deployment_config=deployment_config(settings.deployment_config),
+            log_retention=retention_days(settings.log_retention_days),
+            log_level=_lambda_log_level(settings.log_level),
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=list(security_groups),
+            pre_traffic_hook=pre_traffic_hook,
+        )
+
+    def _send_email_statement(self, sender: str) -> iam.PolicyStatement:
+        """SES SendEmail from the configured sender only (its address or its domain identity)."""
+        domain = sender.rsplit("@", 1)[1]
+        identities = [
+            self.format_arn(
+                service="ses",
+                resource="identity",
+                resource_name=name,
+                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+            )
+            for name in (sender, domain)
+        ]
+        return iam.PolicyStatement(
+            actions=list(SEND_EMAIL_ACTIONS),
+            resources=identities,
+            conditions={"StringEquals": {"ses:FromAddress": sender}},
+        )
+
+
+def deployment_config(name: str) -> codedeploy.ILambdaDeploymentConfig:
+    """The predefined config ``name`` (a ``LambdaDeploymentConfig`` attribute name)."""
+    config: codedeploy.ILambdaDeploymentConfig = getattr(codedeploy.LambdaDeploymentConfig, name)
+    return config
+
+
+def _lambda_log_level(level: str) -> str:
+    """Powertools' level name as Lambda's log filter spells it."""
+    return {"WARNING": "WARN"}.get(level, level)
+
+
+def _smoke_event(table: RouteTable, service: str, scope: str) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) request a signed-in user could send to ``service``.
+
+    A read: the first GET of the service without path parameters, preferring one that needs
+    a user (it reaches the service's data store). The claims are what the JWT authorizer
+    would have verified; the pre-traffic hook invokes the version directly.
+    """
+    candidates = [
+        route
+        for route in table.routes
+        if route.service == service and route.method == "GET" and "{" not in route.path
+    ]
+    if not candidates:
+        raise ValueError(f"service {service!r} has no GET route to smoke-test")
+    route: TableRoute = sorted(candidates, key=lambda candidate: candidate.public)[0]
+    claims = {"sub": SMOKE_TEST_USER, "scope": scope, "token_use": "access"}
+    jwt = {"claims": claims, "scopes": [scope]}
+    return {
+        "version": "2.0",
+        "routeKey": f"{route.method} {route.path}",
+        "rawPath": route.path,
+        "rawQueryString": "",
+        "headers": {"user-agent": "codedeploy-pre-traffic-hook"},
+        "requestContext": {
+            "apiId": "pre-traffic-hook",
+            "domainName": "pre-traffic-hook.invalid",
+            "http": {
+                "method": route.method,
+                "path": route.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "codedeploy-pre-traffic-hook",
+            },
+            "requestId": "codedeploy-smoke-test",
+            "routeKey": f"{route.method} {route.path}",
+            "stage": "$default",
+            "time": "01/Jan/2025:00:00:00 +0000",
+            "timeEpoch": 1735689600000,
+            **({} if route.public else {"authorizer": {"jwt": jwt}}),
+        },
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,232 @@
+"""Bundling without Docker: the asset hash follows the inputs, and one real bundle is built.
+
+``test_real_tasks_bundle_through_cdk`` runs pip for manylinux2014_aarch64 (it needs PyPI, like
+``make synth``) through CDK's local bundling hook, then inspects what Lambda would receive.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
+
+from cdk_constructs.local_python_bundler import BundlingError, PythonBundle, bundled_code
+from stacks.compute_stack import CA_BUNDLE, CA_BUNDLE_PATH, service_bundles
+from stacks.route_table import LAMBDA_SRC
+from tests.compute.conftest import SynthesizedStage, by_path, cdk_context
+from tools.bundle import zip_directory
+
+ELF_MAGIC = b"\x7fELF"
+EM_AARCH64 = 183
+
+
+def make_package(root: Path) -> Path:
+    package = root / "service"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('"""A package."""\n')
+    (package / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+    return package
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> dict[str, Path]:
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# nothing pinned\n")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    return {"package": make_package(tmp_path / "src"), "lock": lock, "ca": ca}
+
+
+def fingerprint(inputs: dict[str, Path], bundle_path: str = "certs/ca.pem") -> str:
+    return PythonBundle(
+        packages=(inputs["package"],),
+        requirements=inputs["lock"],
+        files={bundle_path: inputs["ca"]},
+    ).fingerprint()
+
+
+def test_fingerprint_is_stable_and_ignores_caches_and_tests(inputs: dict[str, Path]) -> None:
+    before = fingerprint(inputs)
+    assert fingerprint(inputs) == before
+    cache = inputs["package"] / "__pycache__"
+    cache.mkdir()
+    (cache / "handler.cpython-311.pyc").write_bytes(b"\x00")
+    (inputs["package"] / "tests").mkdir()
+    (inputs["package"] / "tests" / "test_handler.py").write_text("def test(): ...\n")
+    assert fingerprint(inputs) == before
+
+
+def test_fingerprint_does_not_depend_on_where_the_checkout_is(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "another" / "checkout"
+    shutil.copytree(inputs["package"].parent, elsewhere / "src")
+    shutil.copy(inputs["lock"], elsewhere / "requirements.lock")
+    shutil.copy(inputs["ca"], elsewhere / "ca.pem")
+    moved = {
+        "package": elsewhere / "src" / "service",
+        "lock": elsewhere / "requirements.lock",
+        "ca": elsewhere / "ca.pem",
+    }
+    assert fingerprint(moved) == fingerprint(inputs)
+
+
+@pytest.mark.parametrize("changed", ["source", "new_source", "lock", "ca", "bundle_path"])
+def test_fingerprint_changes_with_every_input(inputs: dict[str, Path], changed: str) -> None:
+    before = fingerprint(inputs)
+    bundle_path = "certs/ca.pem"
+    if changed == "source":
+        (inputs["package"] / "handler.py").write_text(
+            "def handler(event, context):\n    return 2\n"
+        )
+    elif changed == "new_source":
+        (inputs["package"] / "extra.py").write_text("")
+    elif changed == "lock":
+        inputs["lock"].write_text("pydantic==2.0.0 --hash=sha256:00\n")
+    elif changed == "ca":
+        inputs["ca"].write_text("-----BEGIN CERTIFICATE-----\nrotated\n")
+    else:
+        bundle_path = "certs/other.pem"
+    assert fingerprint(inputs, bundle_path) != before
+
+
+def test_missing_inputs_stop_synth_with_a_clear_error(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    with pytest.raises(BundlingError, match=r"is missing but the bundle needs it at certs/ca\.pem"):
+        PythonBundle(packages=(inputs["package"],), files={"certs/ca.pem": tmp_path / "nope.pem"})
+    with pytest.raises(BundlingError, match="run `make lock`"):
+        PythonBundle(packages=(inputs["package"],), requirements=tmp_path / "missing.lock")
+    with pytest.raises(BundlingError, match="not a Python package"):
+        PythonBundle(packages=(tmp_path,))
+    with pytest.raises(BundlingError, match="must be relative"):
+        PythonBundle(packages=(inputs["package"],), files={"../ca.pem": inputs["ca"]})
+
+
+def test_the_repository_ca_bundle_is_present() -> None:
+    # The tasks bundle cannot be built without it; synth fails loudly rather than skip it.
+    assert CA_BUNDLE.is_file(), f"{CA_BUNDLE} is missing"
+    assert b"BEGIN CERTIFICATE" in CA_BUNDLE.read_bytes()
+
+
+def code_key(stage: SynthesizedStage, construct: str) -> Any:
+    _, function = by_path(stage.compute, f"{construct}/Function/Resource")
+    return function["Properties"]["Code"]["S3Key"]
+
+
+def test_asset_hash_is_the_same_in_every_app_and_shared_by_identical_bundles(
+    stages: dict[str, SynthesizedStage],
+) -> None:
+    # Each stage is a separate App: the same inputs give the same asset, whatever the stage
+    keys = {name: code_key(stage, "Tasks") for name, stage in stages.items()}
+    assert len(set(keys.values())) == 1
+    dev = stages["dev"]
+    assert code_key(dev, "Profile") == code_key(dev, "EmailWorker")
+    assert code_key(dev, "Profile") != code_key(dev, "Tasks")
+
+
+def synthesize_function(outdir: Path, bundle: PythonBundle) -> Path:
+    """Synthesize one function with bundling on; return its staged asset directory."""
+    app = App(context=cdk_context(), outdir=str(outdir))
+    stack = Stack(app, "BundleTest")
+    lambda_.Function(
+        stack,
+        "Function",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        architecture=lambda_.Architecture.ARM_64,
+        handler="taskly.handlers.tasks.handler",
+        code=bundled_code(root=LAMBDA_SRC, bundle=bundle),
+    )
+    app.synth()
+    (asset,) = [path for path in outdir.glob("asset.*") if path.is_dir()]
+    return asset
+
+
+def test_a_failed_install_raises_instead_of_falling_back_to_docker(tmp_path: Path) -> None:
+    lock = tmp_path / "broken.lock"
+    lock.write_text("this is not a requirement !!\n")
+    bundle = PythonBundle(packages=(LAMBDA_SRC / "taskly",), requirements=lock)
+    with pytest.raises(RuntimeError, match=r"pip could not install broken\.lock") as raised:
+        synthesize_function(tmp_path / "cdk.out", bundle)
+    assert "docker" not in str(raised.value).lower()
+
+
+def elf_machines(bundle: Path) -> dict[str, int]:
+    machines = {}
+    for shared_object in bundle.rglob("*.so"):
+        header = shared_object.read_bytes()[:20]
+        assert header[:4] == ELF_MAGIC, shared_object
+        machines[shared_object.relative_to(bundle).as_posix()] = int.from_bytes(
+            header[18:20], "little"
+        )
+    return machines
+
+
+def assert_nothing_but_runtime_files(bundle: Path) -> None:
+    for path in bundle.rglob("*"):
+        parts = path.relative_to(bundle).parts
+        assert "tests" not in parts and "__pycache__" not in parts, path
+        assert path.suffix != ".pyc" and path.name != "conftest.py", path
+    # boto3 and botocore come from the Lambda runtime
+    for provided in ("boto3", "botocore", "s3transfer", "urllib3"):
+        assert not (bundle / provided).exists(), provided
+
+
+def test_real_tasks_bundle_through_cdk(tmp_path: Path) -> None:
+    # Given the tasks bundle as the compute stack defines it
+    bundle = service_bundles()["tasks"]
+    # When CDK synthesizes a function with it, bundling on (no Docker on this machine)
+    asset = synthesize_function(tmp_path / "cdk.out", bundle)
+    # Then every shared object is an aarch64 ELF, for the compiled dependencies
+    machines = elf_machines(asset)
+    assert set(machines.values()) == {EM_AARCH64}
+    compiled = {path.split("/")[0] for path in machines}
+    assert {"pydantic_core", "pymongo"} <= compiled
+    # And the runtime code, the DocumentDB CA bundle and nothing from tests are in it
+    assert (asset / "taskly" / "handlers" / "tasks.py").is_file()
+    assert (asset / CA_BUNDLE_PATH).read_bytes() == CA_BUNDLE.read_bytes()
+    assert_nothing_but_runtime_files(asset)
+    zipped = zip_directory(asset, tmp_path / "tasks.zip")
+    print(f"\ntasks bundle: {zipped / 1024 / 1024:.2f} MiB zipped")
+
+
+def test_real_profile_bundle_has_no_documentdb_parts(tmp_path: Path) -> None:
+    output = tmp_path / "profile"
+    service_bundles()["profile"].build(output)
+    assert set(elf_machines(output).values()) == {EM_AARCH64}
+    assert (output / "taskly" / "handlers" / "profile.py").is_file()
+    assert not (output / "certs").exists()
+    assert not (output / "pymongo").exists()
+    assert_nothing_but_runtime_files(output)
+    zipped = zip_directory(output, tmp_path / "profile.zip")
+    shutil.rmtree(output)
+    print(f"\nprofile/email_worker bundle: {zipped / 1024 / 1024:.2f} MiB zipped")
+
+
+def pins(path: Path) -> dict[str, str]:
+    """``name -> version`` of every ``name[extras]==version`` line, following ``-r`` includes."""
+    found: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip().rstrip("\\").strip()
+        if line.startswith("-r "):
+            found.update(pins(path.parent / line.removeprefix("-r ").strip()))
+        elif "==" in line:
+            name, version = line.split("==", 1)
+            normalized = re.sub(r"[-_.]+", "-", name.split("[", 1)[0]).lower()
+            found[normalized] = version.split()[0]
+    return found
+
+
+@pytest.mark.parametrize("name", ["requirements", "requirements-docdb"])
+def test_each_lock_pins_what_its_requirements_file_asks_for(name: str) -> None:
+    # A stale lock would bundle other versions than the ones reviewed: run `make lock`.
+    wanted = pins(LAMBDA_SRC / f"{name}.txt")
+    locked = pins(LAMBDA_SRC / f"{name}.lock")
+    assert wanted
+    assert {package: locked.get(package) for package in wanted} == wanted
+    assert not {"boto3", "botocore"} & set(locked)  # provided by the Lambda runtime
