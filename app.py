@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 
 from aws_cdk import App, Aspects, Duration, Environment, Tags, Validations
+from aws_cdk import aws_cloudfront as cloudfront
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.known_cdk_artefacts import AcknowledgeKnownCdkArtefacts
@@ -22,6 +23,7 @@ from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
 from stacks.compute_stack import ComputeStack
 from stacks.config import ConfigError, StageConfig, apply_overrides, stage_config
 from stacks.data_stack import DataStack
+from stacks.edge_stack import EdgeStack
 from stacks.network_stack import NetworkStack
 
 OVERRIDE_PREFIX = "taskly:"
@@ -35,6 +37,7 @@ class TasklyStage:
     data: DataStack
     auth: AuthStack
     compute: ComputeStack
+    edge: EdgeStack
 
 
 def load_config(app: App) -> StageConfig:
@@ -103,12 +106,28 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         user_pool=auth.user_pool,
         user_pool_client=auth.spa_client,
         api_scope=auth.api_scope_name,
+        protect_data=config.data.protect_data,
+    )
+    edge = EdgeStack(
+        app,
+        config.stack_name("Edge"),
+        env=env,
+        description="Taskly edge: CloudFront, SPA bucket, weighted cutover to the HTTP API",
+        api_domain=compute.api_domain_name,
+        api_id=compute.http_api.api_id,
+        legacy_origin_domain=config.compute.legacy_origin_domain,
+        origin_verify_secret=compute.origin_verify.secret,
+        price_class=cloudfront.PriceClass[config.edge.price_class],
+        retain_data=config.data.protect_data,
+        custom_domain=config.edge.domain_name,
+        certificate_arn=config.edge.certificate_arn,
+        web_acl_arn=config.edge.web_acl_arn,
     )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Aspects.of(app).add(AcknowledgeKnownCdkArtefacts())
     Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
-    return TasklyStage(network=network, data=data, auth=auth, compute=compute)
+    return TasklyStage(network=network, data=data, auth=auth, compute=compute, edge=edge)
 
 
 def compose_cicd(app: App) -> CicdStack:

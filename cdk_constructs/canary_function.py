@@ -22,7 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge, acknowledge_checkov, acknowledge_lint
+from cdk_constructs.nag import acknowledge, acknowledge_checkov
 
 CfnT = TypeVar("CfnT")
 
@@ -224,9 +224,17 @@ class CanaryFunction(Construct):
         )
 
     def _log_group(self, construct_id: str, retention: logs.RetentionDays) -> logs.LogGroup:
-        return logs.LogGroup(
+        log_group = logs.LogGroup(
             self, construct_id, retention=retention, removal_policy=RemovalPolicy.DESTROY
         )
+        acknowledge_checkov(
+            log_group,
+            {
+                "CKV_AWS_158": "Function logs carry request metadata and errors, no credentials "
+                "or bodies; CloudWatch Logs encrypts them at rest with service keys",
+            },
+        )
+        return log_group
 
     def _hook(
         self, hook: PreTrafficHook, *, timeout: Duration, log_retention: logs.RetentionDays
@@ -322,13 +330,6 @@ def _cfn(construct: Construct, kind: type[CfnT]) -> CfnT:
 def _acknowledge_function_checks(function: lambda_.Function, *, in_vpc: bool) -> None:
     """The cfn-lint and checkov findings every CanaryFunction (and hook) shares."""
     resource = _cfn(function, lambda_.CfnFunction)
-    acknowledge_lint(
-        resource,
-        {
-            "W3005": "CDK lists the execution role in DependsOn next to its GetAtt so the "
-            "function also waits for the role's inline policies; the extra entry is harmless",
-        },
-    )
     reasons = {
         "CKV_AWS_116": "A dead-letter queue only catches asynchronous invocations; these "
         "functions are invoked synchronously or by an SQS mapping with its own redrive",

@@ -8,7 +8,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge, acknowledge_lint
+from cdk_constructs.nag import acknowledge, acknowledge_checkov, acknowledge_lint
 
 DOCDB_PORT = 27017
 # DocumentDB rejects / " @ and space in passwords (aws/aws-cdk#17347); the rest would need
@@ -124,6 +124,15 @@ class DocumentDbCluster(Construct):
                 instance.apply_removal_policy(RemovalPolicy.DESTROY)
         assert self.cluster.secret is not None  # noqa: S101 - master_user always creates one
         self.secret: secretsmanager.ISecret = self.cluster.secret
+        # cluster.secret is the attachment; the generated secret is the cluster's "Secret" child.
+        acknowledge_checkov(
+            self.cluster.node.find_child("Secret"),
+            {
+                "CKV_AWS_149": "Encrypted with the aws/secretsmanager key; only the tasks and "
+                "rotation functions of this account read it, so a customer managed key would "
+                "add cost without narrowing access",
+            },
+        )
 
         # The hosted rotation function runs in the private subnets with the functions'
         # security group: that SG is what the Secrets Manager endpoint and the cluster admit.

@@ -6,6 +6,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_constructs.nag import acknowledge_checkov
+
 
 class EdgeLogBucket(Construct):
     """Private, encrypted, TLS-only log bucket whose objects expire after ``retention_days``.
@@ -40,4 +42,8 @@ class EdgeLogBucket(Construct):
             ],
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             auto_delete_objects=not retain,
+        )
+        acknowledge_checkov(
+            self.bucket,
+            {"CKV_AWS_18": "This is the access-log bucket; logging it into itself would loop"},
         )

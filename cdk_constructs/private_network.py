@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge
+from cdk_constructs.nag import acknowledge, acknowledge_checkov
 
 HTTPS_PORT = 443
 
@@ -60,6 +60,13 @@ class PrivateNetwork(Construct):
             "FlowLogs",
             retention=flow_log_retention,
             removal_policy=RemovalPolicy.DESTROY,
+        )
+        acknowledge_checkov(
+            self.flow_log_group,
+            {
+                "CKV_AWS_158": "Flow-log records hold addresses and ports, no payloads; "
+                "CloudWatch Logs encrypts them at rest with service keys",
+            },
         )
         self.vpc.add_flow_log(
             "FlowLog",

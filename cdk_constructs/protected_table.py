@@ -6,6 +6,8 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from cdk_constructs.nag import acknowledge_checkov
+
 
 class ProtectedTable(Construct):
     """A pay-per-request table that is recoverable (PITR) and, when ``protect_data``, retained.
@@ -42,4 +44,12 @@ class ProtectedTable(Construct):
             time_to_live_attribute=ttl_attribute,
             deletion_protection=protect_data,
             removal_policy=RemovalPolicy.RETAIN if protect_data else RemovalPolicy.DESTROY,
+        )
+        acknowledge_checkov(
+            self.table,
+            {
+                "CKV_AWS_119": "Encrypted with the AWS managed key (aws/dynamodb), key use in "
+                "CloudTrail; a customer managed key adds $1/month per table and key-policy "
+                "upkeep without a cross-account reader to exclude",
+            },
         )

@@ -23,7 +23,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge
+from cdk_constructs.nag import acknowledge, acknowledge_checkov
 
 LEGACY_PROXY_PATH = "/api/{proxy+}"
 
@@ -111,6 +111,13 @@ class StranglerHttpApi(Construct):
             "AccessLogs",
             retention=access_log_retention,
             removal_policy=RemovalPolicy.DESTROY,
+        )
+        acknowledge_checkov(
+            self.access_logs,
+            {
+                "CKV_AWS_158": "Access-log lines hold method, route, status and latency, no "
+                "tokens or bodies; CloudWatch Logs encrypts them at rest with service keys",
+            },
         )
         self.stage = apigw.HttpStage(
             self,

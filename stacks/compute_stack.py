@@ -18,6 +18,7 @@ from cdk_constructs.canary_function import CanaryFunction, PreTrafficHook
 from cdk_constructs.email_queue import EmailQueue
 from cdk_constructs.local_python_bundler import PythonBundle, bundled_code
 from cdk_constructs.nag import acknowledge
+from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from cdk_constructs.retention import retention_days
 from cdk_constructs.strangler_http_api import StranglerHttpApi
 from stacks.config import ComputeConfig
@@ -73,6 +74,7 @@ class ComputeStack(Stack):
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
         api_scope: str,
+        protect_data: bool,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -179,6 +181,8 @@ class ComputeStack(Stack):
             access_log_retention=retention_days(settings.log_retention_days),
         )
         self.http_api = self.api.http_api
+        # CloudFront sends this value in x-origin-verify; direct execute-api callers lack it.
+        self.origin_verify = OriginVerifySecret(self, "OriginVerify", retain=protect_data)
         self.api_domain_name: str = self.api.domain_name
         # Read by `make smoke` from the deploy's outputs file (e.g. /api/health answers 200).
         CfnOutput(

@@ -20,7 +20,6 @@ from aws_cdk import (
     Arn,
     ArnFormat,
     CfnOutput,
-    CfnResource,
     Duration,
     Fn,
     Stack,
@@ -34,8 +33,9 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs.cutover_rollback import CFN_LINT_ROLE_DEPENDENCY_REASON, CutoverRollback
+from cdk_constructs.cutover_rollback import CutoverRollback
 from cdk_constructs.edge_log_bucket import EdgeLogBucket
+from cdk_constructs.nag import acknowledge_checkov
 from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 from cdk_constructs.spa_site import SpaSite
 from cdk_constructs.weighted_cutover import WeightedCutover
@@ -143,6 +143,19 @@ class EdgeStack(Stack):
             ),
             web_acl_id=web_acl_arn,
         )
+        distribution_skips = {}
+        if web_acl_arn is None:
+            distribution_skips["CKV_AWS_68"] = (
+                "The web ACL is per stage (EdgeConfig.web_acl_arn, us-east-1); stages without "
+                "one accept CloudFront's built-in DDoS protection only"
+            )
+        if certificate_arn is None:
+            distribution_skips["CKV_AWS_174"] = (
+                "Without a custom domain CloudFront serves *.cloudfront.net with a fixed TLS "
+                "policy; stages with a domain get TLSv1.2_2021"
+            )
+        if distribution_skips:
+            acknowledge_checkov(self.distribution, distribution_skips)
         self.cutover.register_new_origin(self.distribution)
         self.rollback = CutoverRollback(
             self,
@@ -155,7 +168,6 @@ class EdgeStack(Stack):
             alarm_topic=alarm_topic,
         )
         self._acknowledge(custom_domain=custom_domain, web_acl_arn=web_acl_arn)
-        self._acknowledge_auto_delete_provider()
         self._outputs()
 
     def _outputs(self) -> None:
@@ -218,20 +230,6 @@ class EdgeStack(Stack):
                 )
             )
         Validations.of(self.distribution).acknowledge(*rules)
-
-    def _acknowledge_auto_delete_provider(self) -> None:
-        # Buckets that are not retained empty themselves on stack deletion through CDK's
-        # singleton provider; its handler has the same CDK-rendered DependsOn as any function.
-        provider = self.node.try_find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider")
-        handler = provider.node.try_find_child("Handler") if provider else None
-        if isinstance(handler, CfnResource):
-            handler.add_metadata(
-                "cfn-lint",
-                {
-                    "config": {"ignore_checks": ["W3005"]},
-                    "reason": CFN_LINT_ROLE_DEPENDENCY_REASON,
-                },
-            )
 
 
 def _security_headers(scope: Construct) -> cloudfront.ResponseHeadersPolicy:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +17,6 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from tests.edge.conftest import REPO, EdgeSynth
 
 EDGE_STACKS = ("Taskly-test-Edge", "Taskly-prodlike-Edge")
-SKIPS_FILE = Path(__file__).with_name("checkov_skips")
 EDGE_SOURCES = [
     REPO / "stacks" / "edge_stack.py",
     *(
@@ -100,63 +96,3 @@ def test_cfn_lint_finds_no_errors_or_warnings(edge_synth: EdgeSynth, stack: str)
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def _checkov() -> str:
-    candidates = [
-        os.environ.get("CHECKOV", ""),
-        # The project keeps checkov in its own virtualenv next to the main one (.venv-checkov).
-        str(Path(sys.prefix).with_name(Path(sys.prefix).name + "-checkov") / "bin" / "checkov"),
-        str(REPO / ".venv-checkov" / "bin" / "checkov"),
-        shutil.which("checkov") or "",
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail("checkov is not installed: run make setup (it lives in .venv-checkov)")
-
-
-def _skips() -> list[tuple[str, str, str]]:
-    skips = []
-    for line in SKIPS_FILE.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            check, resource, reason = line.split(maxsplit=2)
-            skips.append((check, resource, reason))
-    return skips
-
-
-def test_checkov_skip_list_gives_a_reason_for_each_skip() -> None:
-    for check, resource, reason in _skips():
-        assert re.fullmatch(r"CKV2?_AWS_\d+", check), check
-        assert "." in resource, resource
-        assert len(reason) >= 20, (check, resource)
-
-
-def test_checkov_finds_nothing_outside_the_skip_list(edge_synth: EdgeSynth) -> None:
-    command = [_checkov(), "--framework", "cloudformation", "--output", "json", "--quiet"]
-    command += ["--skip-download"]  # offline: no guideline download from Prisma Cloud
-    for stack in EDGE_STACKS:
-        command += ["--file", str(edge_synth.outdir / f"{stack}.template.json")]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert result.returncode in (0, 1), result.stderr
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [
-        (failure["check_id"], failure["resource"])
-        for report in reports
-        for failure in report["results"]["failed_checks"]
-    ]
-    assert failed or result.returncode == 0
-    skips = _skips()
-
-    def skipped(check: str, resource: str) -> bool:
-        return any(check == c and fnmatch.fnmatchcase(resource, r) for c, r, _ in skips)
-
-    unexpected = sorted({f for f in failed if not skipped(*f)})
-    assert unexpected == [], f"checkov findings without a skip: {unexpected}"
-    stale = [
-        (check, pattern)
-        for check, pattern, _ in skips
-        if not any(c == check and fnmatch.fnmatchcase(r, pattern) for c, r in failed)
-    ]
-    assert stale == [], f"skips that match nothing (remove them): {stale}"
