@@ -90,8 +90,6 @@ class ApiUserPool(Construct):
             {
                 "AwsSolutions-COG2": "MFA is optional by product decision: users opt in to TOTP; "
                 "forcing it would lock out the migrated legacy accounts on first sign-in",
-                "AwsSolutions-COG3": "Threat protection needs the Cognito Plus feature plan "
-                "(per-MAU charge); sign-in is rate limited by Cognito and MFA is available",
                 "AwsSolutions-COG8": "The Plus feature plan is billed per monthly active user; "
                 "its threat protection is not needed while MFA and strong passwords apply",
             },

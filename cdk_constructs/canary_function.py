@@ -284,8 +284,6 @@ class CanaryFunction(Construct):
                 "Serverless-LambdaLatestVersion": RUNTIME_REASON,
                 "Serverless-LambdaDLQ": "CodeDeploy invokes the hook asynchronously once per "
                 "deployment and times the deployment out if it never reports; a DLQ adds nothing",
-                "Serverless-LambdaAsyncFailureDestination": "A hook that fails to report fails "
-                "the deployment after CodeDeploy's timeout; there is nothing to redeliver",
             },
         )
         _acknowledge_function_checks(function, in_vpc=False)

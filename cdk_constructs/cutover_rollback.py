@@ -16,14 +16,12 @@ from pathlib import Path
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
     AssetHashType,
     BundlingOptions,
     DockerImage,
     Duration,
     ILocalBundling,
     RemovalPolicy,
-    Validations,
 )
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -36,7 +34,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge_checkov
+from cdk_constructs.nag import acknowledge, acknowledge_checkov
 
 ROLLBACK_PACKAGE = Path(__file__).resolve().parents[1] / "lambda_src" / "cutover_rollback"
 HANDLER = "cutover_rollback.handler.handler"
@@ -272,36 +270,34 @@ class CutoverRollback(Construct):
         )
 
     def _acknowledge(self, role: iam.Role) -> None:
-        Validations.of(role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason=(
-                    "xray:PutTraceSegments and xray:PutTelemetryRecords (added by active "
-                    "tracing) support no resource-level permissions"
-                ),
-            )
+        acknowledge(
+            role,
+            {
+                "AwsSolutions-IAM5[Resource::*]": "xray:PutTraceSegments and "
+                "xray:PutTelemetryRecords (added by active tracing) support no resource-level "
+                "permissions",
+            },
         )
         runtime_reason = (
             "python3.13 like every Taskly function: on arm64 its cold start p50 is ~80 ms vs "
             "~101 ms for python3.14 in the public lambda-perf benchmark, and a rollback must "
             "start fast"
         )
-        Validations.of(self.function).acknowledge(
-            Acknowledgment(id="AwsSolutions::AwsSolutions-L1", reason=runtime_reason),
-            Acknowledgment(id="Serverless::Serverless-LambdaLatestVersion", reason=runtime_reason),
-            Acknowledgment(
-                id="Serverless::Serverless-LambdaDLQ",
-                reason=(
-                    "failed alarm invocations go to the on-failure destination queue, whose "
-                    "record carries the error; a dead-letter queue as well would duplicate them"
-                ),
-            ),
+        acknowledge(
+            self.function,
+            {
+                "AwsSolutions-L1": runtime_reason,
+                "Serverless-LambdaLatestVersion": runtime_reason,
+                "Serverless-LambdaDLQ": "failed alarm invocations go to the on-failure "
+                "destination queue, whose record carries the error; a dead-letter queue as well "
+                "would duplicate them",
+            },
         )
         no_redrive = (
             "this queue is itself the failure destination of the rollback function; nothing "
             "consumes it, so there is nothing to redrive to a dead-letter queue of its own"
         )
-        Validations.of(self.failed_invocations).acknowledge(
-            Acknowledgment(id="AwsSolutions::AwsSolutions-SQS3", reason=no_redrive),
-            Acknowledgment(id="Serverless::Serverless-SQSRedrivePolicy", reason=no_redrive),
+        acknowledge(
+            self.failed_invocations,
+            {"AwsSolutions-SQS3": no_redrive, "Serverless-SQSRedrivePolicy": no_redrive},
         )

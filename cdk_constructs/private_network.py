@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge, acknowledge_checkov
+from cdk_constructs.nag import acknowledge_checkov
 
 HTTPS_PORT = 443
 
@@ -86,12 +86,3 @@ class PrivateNetwork(Construct):
         self.lambda_security_group.add_egress_rule(
             ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS_PORT), "HTTPS to AWS APIs and SES"
         )
-
-        for subnet in self.vpc.public_subnets:
-            acknowledge(
-                subnet,
-                {
-                    "AwsSolutions-EC23": "Public subnets hold only the NAT gateway; no instance "
-                    "or listener accepts inbound traffic there",
-                },
-            )

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import (
-    Acknowledgment,
     Arn,
     ArnFormat,
     CfnOutput,
@@ -24,7 +23,6 @@ from aws_cdk import (
     Fn,
     Stack,
     Token,
-    Validations,
 )
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
@@ -35,7 +33,7 @@ from constructs import Construct
 
 from cdk_constructs.cutover_rollback import CutoverRollback
 from cdk_constructs.edge_log_bucket import EdgeLogBucket
-from cdk_constructs.nag import acknowledge_checkov
+from cdk_constructs.nag import acknowledge, acknowledge_checkov
 from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 from cdk_constructs.spa_site import SpaSite
 from cdk_constructs.weighted_cutover import WeightedCutover
@@ -199,37 +197,22 @@ class EdgeStack(Stack):
         )
 
     def _acknowledge(self, *, custom_domain: str | None, web_acl_arn: str | None) -> None:
-        rules = [
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-CFR1",
-                reason=(
-                    "Taskly serves its users wherever they are; geo restriction would be a "
-                    "product decision, and the optional WAF web ACL can add it per stage"
-                ),
-            )
-        ]
+        reasons = {
+            "AwsSolutions-CFR1": "Taskly serves its users wherever they are; geo restriction "
+            "would be a product decision, and the optional WAF web ACL can add it per stage",
+        }
         if custom_domain is None:
-            rules.append(
-                Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-CFR4",
-                    reason=(
-                        "without a custom domain CloudFront serves *.cloudfront.net with its "
-                        "own fixed security policy; set the stage's domain and us-east-1 "
-                        "certificate to enforce TLSv1.2_2021"
-                    ),
-                )
+            reasons["AwsSolutions-CFR4"] = (
+                "without a custom domain CloudFront serves *.cloudfront.net with its own fixed "
+                "security policy; set the stage's domain and us-east-1 certificate to enforce "
+                "TLSv1.2_2021"
             )
         if web_acl_arn is None:
-            rules.append(
-                Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-CFR2",
-                    reason=(
-                        "this stage's config sets no web ACL (a CLOUDFRONT-scope ACL in "
-                        "us-east-1 costs per rule); set EdgeConfig.web_acl_arn to attach one"
-                    ),
-                )
+            reasons["AwsSolutions-CFR2"] = (
+                "this stage's config sets no web ACL (a CLOUDFRONT-scope ACL in us-east-1 costs "
+                "per rule); set EdgeConfig.web_acl_arn to attach one"
             )
-        Validations.of(self.distribution).acknowledge(*rules)
+        acknowledge(self.distribution, reasons)
 
 
 def _security_headers(scope: Construct) -> cloudfront.ResponseHeadersPolicy:
