@@ -10,8 +10,8 @@ STAGES := dev staging prod
 PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# --app follows VENV, so an overridden virtualenv is also the one that runs app.py.
-CDK := npx --no-install cdk --app "$(PY) app.py"
+# cdk.json runs app.py with .venv; an overridden VENV must also be the one that runs it.
+CDK := npx --no-install cdk$(if $(filter .venv,$(VENV)),, --app "$(PY) app.py")
 
 # Quiet, offline-friendly CDK/jsii: no end-of-life banners, no telemetry, no version checks.
 # jsii only silences the majors listed here.
@@ -25,7 +25,8 @@ export PYTHONPATH := $(CURDIR)
 # Run a pytest suite; pytest's exit code 5 ("no tests collected") means a suite went
 # missing (renamed folder, broken collection), which must fail CI loudly, not pass quietly.
 define pytest_suite
-	$(PY) -m pytest $(1) || { rc=$$?; \
+	@echo "pytest $(1)"
+	@$(PY) -m pytest $(1) || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: no tests collected in '$(1)' (pytest exit 5)" >&2; fi; \
 	  exit $$rc; }
 endef

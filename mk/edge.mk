@@ -2,7 +2,7 @@
 TEST_TARGETS += test-edge
 
 .PHONY: test-edge
-test-edge: $(DEV_STAMP) $(CHECKOV_STAMP) ## Edge: templates, cdk-nag/cfn-lint/checkov, CloudFront Functions (node), cutover CLI
+test-edge: $(DEV_STAMP) $(CHECKOV_STAMP) ## Edge: templates, cdk-nag/cfn-lint, CloudFront Functions (node), cutover CLI
 	$(call pytest_suite,tests/edge -q)
 
 .PHONY: cutover
