@@ -37,5 +37,7 @@ test-api-unit: $(DEV_STAMP) ## API unit tests and >=1,000 fuzzed events per hand
 	$(call pytest_suite,tests/unit/api --disable-socket -q)
 
 .PHONY: test-api-http
+# Exported for the recipe's own lines: pytest_suite is more than one recipe line.
+test-api-http: export SCHEMATHESIS_EXAMPLES := $(SCHEMATHESIS_EXAMPLES)
 test-api-http: $(DEV_STAMP) ## The local API over real HTTP: end-to-end flow and schemathesis
-	export SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES); $(call pytest_suite,tests/integration/api -q -rA)
+	$(call pytest_suite,tests/integration/api -q -rA)
