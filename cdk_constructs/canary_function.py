@@ -20,6 +20,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk_constructs.nag import acknowledge, acknowledge_checkov
@@ -33,6 +34,7 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 ALARM_PERIOD = Duration.minutes(5)
 HOOK_TIMEOUT_MARGIN = Duration.seconds(30)
 HOOK_MEMORY_MB = 256
+READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 
 # What a function in a VPC needs to attach its network interfaces (the actions of the AWS
 # managed AWSLambdaVPCAccessExecutionRole); EC2 supports no narrower resource for them.
@@ -57,12 +59,16 @@ class PreTrafficHook:
 
     ``code`` holds ``hook.handler`` (``lambda_src/pre_traffic_hook``); ``event`` is what the
     hook sends to the new version. It must be safe to run in production: read-only, or
-    rejected by the function before any side effect.
+    rejected by the function before any side effect. ``secret_header`` (name, secret): a
+    header the hook sets to the secret's current value before invoking, such as CloudFront's
+    ``x-origin-verify``; the hook may read that one secret and nothing else, and the value
+    never appears in the template.
     """
 
     code: lambda_.Code
     event: Mapping[str, Any]
     handler: str = "hook.handler"
+    secret_header: tuple[str, secretsmanager.ISecret] | None = None
 
 
 class CanaryFunction(Construct):
@@ -263,6 +269,7 @@ class CanaryFunction(Construct):
             environment={
                 "TARGET_VERSION_ARN": self.function.current_version.function_arn,
                 "SMOKE_EVENT": json.dumps(hook.event, sort_keys=True),
+                **_secret_header_environment(hook.secret_header),
             },
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
@@ -270,6 +277,12 @@ class CanaryFunction(Construct):
         )
         # Only the version under test; the deployment group grants the status report.
         self.function.current_version.grant_invoke(function)
+        if hook.secret_header is not None:
+            iam.Grant.add_to_principal(
+                grantee=role,
+                actions=list(READ_SECRET_ACTIONS),
+                resource_arns=[hook.secret_header[1].secret_arn],
+            )
         acknowledge(
             role,
             {
@@ -317,6 +330,15 @@ class CanaryFunction(Construct):
                     "function to a VPC support no resource-level permissions",
                 },
             )
+
+
+def _secret_header_environment(
+    secret_header: tuple[str, secretsmanager.ISecret] | None,
+) -> dict[str, str]:
+    if secret_header is None:
+        return {}
+    name, secret = secret_header
+    return {"SMOKE_HEADER_NAME": name, "SMOKE_HEADER_SECRET_ARN": secret.secret_arn}
 
 
 def _cfn(construct: Construct, kind: type[CfnT]) -> CfnT:

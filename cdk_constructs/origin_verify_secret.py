@@ -5,8 +5,9 @@ client could skip CloudFront (its WAF, its weighting) by calling the API directl
 adds ``x-origin-verify: <secret>`` to every request for the HTTP API origin (over TLS only);
 the API's functions compare it in constant time and answer 403 when it is missing or wrong.
 
-Create this in the stack that owns the API functions (they need ``grant_read``) and hand
-``secret`` to ``EdgeStack(origin_verify_secret=...)``.
+Create this in the stack that owns the API functions: give them ``ORIGIN_VERIFY_SECRET_ARN``
+and ``secretsmanager:GetSecretValue`` on ``secret`` (nothing else), and hand ``secret`` to
+``EdgeStack(origin_verify_secret=...)``. The runtime side is ``lambda_src/taskly/api/origin.py``.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ IDEMPOTENCY_ACTIONS = (  # Powertools DynamoDBPersistenceLayer
 PREFERENCES_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")  # DynamoDbPreferencesRepository
 SEND_EMAIL_ACTIONS = ("ses:SendEmail",)  # sesv2 SendEmail
 ENQUEUE_ACTIONS = ("sqs:SendMessage",)  # SqsEmailQueue
-READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)  # DocumentDB credentials
+READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)  # DocumentDB, origin-verify secrets
 
 
 def service_bundles() -> dict[str, PythonBundle]:
@@ -58,7 +58,9 @@ def service_bundles() -> dict[str, PythonBundle]:
 
 class ComputeStack(Stack):
     """Exposes ``api_domain_name`` (the HTTP API's host, for the CloudFront origin),
-    ``http_api``, ``functions`` (service -> CanaryFunction) and ``email_queue``."""
+    ``http_api``, ``functions`` (service -> CanaryFunction), ``email_queue`` and
+    ``origin_verify`` (the secret CloudFront must send in ``x-origin-verify``: the API
+    functions refuse every other caller, see ``taskly/api/origin.py``)."""
 
     def __init__(
         self,
@@ -87,6 +89,9 @@ class ComputeStack(Stack):
         self._settings = settings
         self._routes = table
         bundles = service_bundles()
+        # CloudFront sends this value in x-origin-verify; direct execute-api callers lack it.
+        self.origin_verify = OriginVerifySecret(self, "OriginVerify", retain=protect_data)
+        origin_verify_arn = self.origin_verify.secret.secret_arn
         hook_code = lambda_.Code.from_asset(
             str(LAMBDA_SRC / "pre_traffic_hook"), exclude=["__pycache__", "*.pyc"]
         )
@@ -94,7 +99,12 @@ class ComputeStack(Stack):
         def hook_for(service: str) -> PreTrafficHook | None:
             if not settings.pre_traffic_hook:
                 return None
-            return PreTrafficHook(code=hook_code, event=_smoke_event(table, service, api_scope))
+            # The smoke request must pass the origin check like CloudFront's requests do.
+            return PreTrafficHook(
+                code=hook_code,
+                event=_smoke_event(table, service, api_scope),
+                secret_header=(self.origin_verify.header_name, self.origin_verify.secret),
+            )
 
         tasks = self._function(
             "tasks",
@@ -102,6 +112,7 @@ class ComputeStack(Stack):
             code=bundled_code(root=LAMBDA_SRC, bundle=bundles["tasks"]),
             environment={
                 "DOCDB_SECRET_ARN": docdb_secret.secret_arn,
+                "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
                 "DOCDB_DATABASE": DOCDB_DATABASE,
                 "DOCDB_CA_FILE": CA_BUNDLE_PATH,
                 "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
@@ -115,7 +126,10 @@ class ComputeStack(Stack):
             "profile",
             "Profile",
             code=bundled_code(root=LAMBDA_SRC, bundle=bundles["profile"]),
-            environment={"APP_STATE_TABLE_NAME": app_state_table.table_name},
+            environment={
+                "APP_STATE_TABLE_NAME": app_state_table.table_name,
+                "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
+            },
             pre_traffic_hook=hook_for("profile"),
         )
         # No smoke test for the worker: any SQS batch it fails entirely is a function error,
@@ -161,6 +175,12 @@ class ComputeStack(Stack):
             actions=list(READ_SECRET_ACTIONS),
             resource_arns=[docdb_secret.secret_arn],
         )
+        for api_function in (tasks, profile):
+            iam.Grant.add_to_principal(
+                grantee=api_function.role,
+                actions=list(READ_SECRET_ACTIONS),
+                resource_arns=[origin_verify_arn],
+            )
         idempotency_table.grant(tasks.role, *IDEMPOTENCY_ACTIONS)
         self.email_queue.queue.grant(tasks.role, *ENQUEUE_ACTIONS)
         app_state_table.grant(profile.role, *PREFERENCES_ACTIONS)
@@ -181,8 +201,6 @@ class ComputeStack(Stack):
             access_log_retention=retention_days(settings.log_retention_days),
         )
         self.http_api = self.api.http_api
-        # CloudFront sends this value in x-origin-verify; direct execute-api callers lack it.
-        self.origin_verify = OriginVerifySecret(self, "OriginVerify", retain=protect_data)
         self.api_domain_name: str = self.api.domain_name
         # Read by `make smoke` from the deploy's outputs file (e.g. /api/health answers 200).
         CfnOutput(

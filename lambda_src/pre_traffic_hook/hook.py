@@ -6,9 +6,15 @@ version (``TARGET_VERSION_ARN``) once with ``SMOKE_EVENT`` and reports ``Succeed
 ``Failed`` back; ``Failed`` makes CodeDeploy stop and roll the alias back. It always reports,
 even when its own code fails, so a deployment never waits out CodeDeploy's one-hour timeout.
 
+With ``SMOKE_HEADER_NAME`` and ``SMOKE_HEADER_SECRET_ARN`` set, the hook first reads that
+secret's current value and adds it to the event's headers: the API functions refuse requests
+without CloudFront's ``x-origin-verify``, and the smoke test must look like CloudFront's.
+
 The new version passes when it returns without a function error and, for an HTTP response,
-with a status below 500: a 4xx still proves that the code imports, its environment validates
-and its router answers. Standard library and boto3 only (both come with the runtime).
+with a status below 500 other than 401 and 403: a 404 or a 422 still proves that the code
+imports, its environment validates and its router answers, but a version that refuses the
+smoke test's credentials (the origin header, the token claims) would refuse every caller.
+Standard library and boto3 only (both come with the runtime).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import boto3
@@ -26,6 +33,8 @@ logger.setLevel(logging.INFO)
 SUCCEEDED = "Succeeded"
 FAILED = "Failed"
 SERVER_ERROR = 500
+# A refusal of the smoke test's own credentials: the version would refuse real traffic too.
+REFUSED = frozenset({401, 403})
 MAX_LOGGED_PAYLOAD = 2000
 
 
@@ -48,6 +57,8 @@ def judge(invoke_response: dict[str, Any]) -> Verdict:
         status_code = payload["statusCode"]
         if not isinstance(status_code, int) or status_code >= SERVER_ERROR:
             return Verdict(FAILED, f"HTTP status {status_code!r}")
+        if status_code in REFUSED:
+            return Verdict(FAILED, f"HTTP status {status_code}: the version refused the smoke test")
         return Verdict(SUCCEEDED, f"HTTP status {status_code}")
     return Verdict(SUCCEEDED, "returned without a function error")
 
@@ -62,16 +73,39 @@ def smoke_test(lambda_client: Any, *, target: str, event: str) -> Verdict:
         return Verdict(FAILED, f"could not invoke {target}: {error}")
 
 
+def with_header(event: str, *, name: str, value: str) -> str:
+    """``event`` (JSON) with header ``name`` set to ``value``, replacing any of that name."""
+    payload = json.loads(event)
+    headers = {
+        key: header
+        for key, header in (payload.get("headers") or {}).items()
+        if key.lower() != name.lower()
+    }
+    payload["headers"] = {**headers, name: value}
+    return json.dumps(payload)
+
+
+def run(environ: Mapping[str, str]) -> Verdict:
+    """The smoke test as configured by the hook's environment."""
+    target, event = environ["TARGET_VERSION_ARN"], environ["SMOKE_EVENT"]
+    header = environ.get("SMOKE_HEADER_NAME")
+    if header:
+        secret_arn = environ["SMOKE_HEADER_SECRET_ARN"]
+        try:
+            secrets = boto3.client("secretsmanager")
+            value = secrets.get_secret_value(SecretId=secret_arn)["SecretString"]
+        except Exception as error:  # a test that cannot be set up is a failed test
+            return Verdict(FAILED, f"could not read the {header} secret: {error!r}")
+        event = with_header(event, name=header, value=value)
+    return smoke_test(boto3.client("lambda"), target=target, event=event)
+
+
 def handler(event: dict[str, Any], _context: Any) -> None:
     deployment_id = event["DeploymentId"]
     execution_id = event["LifecycleEventHookExecutionId"]
     verdict = Verdict(FAILED, "the hook failed before testing")
     try:
-        verdict = smoke_test(
-            boto3.client("lambda"),
-            target=os.environ["TARGET_VERSION_ARN"],
-            event=os.environ["SMOKE_EVENT"],
-        )
+        verdict = run(os.environ)
     finally:
         logger.info(
             "pre-traffic smoke test",

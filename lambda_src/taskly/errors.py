@@ -52,6 +52,13 @@ class ForbiddenError(TasklyError):
     code = "forbidden"
 
 
+class OriginNotVerifiedError(ForbiddenError):
+    """The request did not come through CloudFront (no or a wrong ``x-origin-verify``).
+
+    The message must not say which: the caller learns only that this endpoint is not for them.
+    """
+
+
 class PayloadTooLargeError(TasklyError):
     code = "payload_too_large"
 

@@ -35,7 +35,18 @@ class FunctionSettings(BaseModel):
     log_level: LogLevel = Field(alias="POWERTOOLS_LOG_LEVEL")
 
 
-class TasksSettings(FunctionSettings):
+class ApiFunctionSettings(FunctionSettings):
+    """Variables of every function behind the HTTP API.
+
+    ``ORIGIN_VERIFY_SECRET_ARN`` is required, with no default and no switch to turn the check
+    off: a function deployed without it fails its cold start (and so its pre-traffic hook and
+    canary) instead of serving callers that skipped CloudFront. See ``taskly.api.origin``.
+    """
+
+    origin_verify_secret_arn: SecretArn = Field(alias="ORIGIN_VERIFY_SECRET_ARN")
+
+
+class TasksSettings(ApiFunctionSettings):
     docdb_secret_arn: SecretArn = Field(alias="DOCDB_SECRET_ARN")
     docdb_database: str = Field(
         alias="DOCDB_DATABASE", default="taskly", pattern=r"^[A-Za-z0-9_-]{1,63}$"
@@ -52,7 +63,7 @@ class TasksSettings(FunctionSettings):
         return Path(environ.get("LAMBDA_TASK_ROOT", Path.cwd())) / path
 
 
-class ProfileSettings(FunctionSettings):
+class ProfileSettings(ApiFunctionSettings):
     app_state_table_name: TableName = Field(alias="APP_STATE_TABLE_NAME")
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
 
+from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 from stacks.compute_stack import CA_BUNDLE_PATH
-from stacks.route_table import load_route_table
+from stacks.route_table import LAMBDA_SRC, load_route_table
 from tests.compute.conftest import SynthesizedStage, by_path, resources
 
 SERVICES = {"tasks": "Tasks", "profile": "Profile", "email_worker": "EmailWorker"}
@@ -58,19 +60,52 @@ def test_environment_names_every_variable_the_runtime_reads(stage: SynthesizedSt
     }
     common = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
     assert set(environments["tasks"]) == common | {
+        "ORIGIN_VERIFY_SECRET_ARN",
         "DOCDB_SECRET_ARN",
         "DOCDB_DATABASE",
         "DOCDB_CA_FILE",
         "IDEMPOTENCY_TABLE_NAME",
         "EMAIL_QUEUE_URL",
     }
-    assert set(environments["profile"]) == common | {"APP_STATE_TABLE_NAME"}
+    assert set(environments["profile"]) == common | {
+        "ORIGIN_VERIFY_SECRET_ARN",
+        "APP_STATE_TABLE_NAME",
+    }
     assert set(environments["email_worker"]) == common | {"SENDER_EMAIL", "IDEMPOTENCY_TABLE_NAME"}
     assert environments["tasks"]["DOCDB_CA_FILE"] == CA_BUNDLE_PATH
     assert environments["email_worker"]["SENDER_EMAIL"] == stage.config.compute.sender_email
     for service, variables in environments.items():
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Taskly"
         assert variables["POWERTOOLS_SERVICE_NAME"] == service
+
+
+def origin_verify_secret_ref(stage: SynthesizedStage) -> dict[str, str]:
+    secret_id, secret = by_path(stage.compute, "Compute/OriginVerify/Secret/Resource")
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    return {"Ref": secret_id}
+
+
+def test_api_functions_are_told_which_secret_cloudfront_sends(stage: SynthesizedStage) -> None:
+    # The functions behind the HTTP API check x-origin-verify against this secret; the worker,
+    # which has no HTTP callers, is not given it.
+    expected = origin_verify_secret_ref(stage)
+    for service in ("tasks", "profile"):
+        variables = function(stage, service)[1]["Properties"]["Environment"]["Variables"]
+        assert variables["ORIGIN_VERIFY_SECRET_ARN"] == expected
+    worker = function(stage, "email_worker")[1]["Properties"]["Environment"]["Variables"]
+    assert "ORIGIN_VERIFY_SECRET_ARN" not in worker
+
+
+def test_the_construct_names_the_header_the_runtime_checks() -> None:
+    # Read from the source, as the CDK app reads the route table: no runtime imports here.
+    source = ast.parse((LAMBDA_SRC / "taskly" / "api" / "origin.py").read_text())
+    (checked,) = [
+        ast.literal_eval(node.value)
+        for node in source.body
+        if isinstance(node, ast.Assign)
+        and [getattr(target, "id", None) for target in node.targets] == ["ORIGIN_VERIFY_HEADER"]
+    ]
+    assert checked == ORIGIN_VERIFY_HEADER == "x-origin-verify"
 
 
 def test_only_tasks_runs_in_the_vpc_in_private_subnets_with_the_lambda_security_group(
@@ -200,6 +235,12 @@ def test_pre_traffic_hook_smoke_tests_the_new_version_of_http_services_where_con
         assert hook["Environment"]["Variables"]["TARGET_VERSION_ARN"] == {"Ref": version_id}
         event = json.loads(hook["Environment"]["Variables"]["SMOKE_EVENT"])
         assert event["version"] == "2.0"
+        # It sends CloudFront's header, read from the secret at run time (never in the template)
+        assert hook["Environment"]["Variables"]["SMOKE_HEADER_NAME"] == "x-origin-verify"
+        assert hook["Environment"]["Variables"]["SMOKE_HEADER_SECRET_ARN"] == (
+            origin_verify_secret_ref(stage)
+        )
+        assert "x-origin-verify" not in event["headers"]
         assert event["requestContext"]["http"]["method"] == "GET"
         assert hook["Handler"] == "hook.handler"
         assert hook["Runtime"] == "python3.13"
@@ -225,6 +266,8 @@ def test_pre_traffic_hook_may_invoke_only_its_version_and_report_only_to_its_gro
     assert statements['"lambda:InvokeFunction"']["Resource"] == {"Ref": version_id}
     report = statements['"codedeploy:PutLifecycleEventHookExecutionStatus"']["Resource"]
     assert group_id in report["Fn::Join"][1]
+    secret = statements['"secretsmanager:GetSecretValue"']["Resource"]
+    assert secret == origin_verify_secret_ref(stage)
 
 
 def test_smoke_events_reach_the_data_store_as_a_signed_in_user(

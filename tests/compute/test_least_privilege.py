@@ -138,9 +138,11 @@ def test_no_template_of_any_stage_grants_wildcards(stages: dict[str, Synthesized
     assert sum(len(stage.templates) for stage in stages.values()) >= 12  # 4+ stacks x 3 stages
 
 
-def actions_by_resource(stage: SynthesizedStage, construct: str) -> dict[str, set[str]]:
+def actions_by_resource(
+    stage: SynthesizedStage, construct: str, role: str = "Role"
+) -> dict[str, set[str]]:
     """The role's granted actions (all its policies) grouped by resource (as JSON)."""
-    role_id, _ = by_path(stage.compute, f"Compute/{construct}/Role/Resource")
+    role_id, _ = by_path(stage.compute, f"Compute/{construct}/{role}/Resource")
     grouped: dict[str, set[str]] = {}
     for policy in stage.compute["Resources"].values():
         properties = policy.get("Properties", {})
@@ -152,8 +154,8 @@ def actions_by_resource(stage: SynthesizedStage, construct: str) -> dict[str, se
     return grouped
 
 
-def granted(stage: SynthesizedStage, construct: str) -> set[str]:
-    return set().union(*actions_by_resource(stage, construct).values())
+def granted(stage: SynthesizedStage, construct: str, role: str = "Role") -> set[str]:
+    return set().union(*actions_by_resource(stage, construct, role).values())
 
 
 COMMON = {
@@ -180,7 +182,10 @@ VPC = {
             "Tasks",
             COMMON | VPC | IDEMPOTENCY | {"secretsmanager:GetSecretValue", "sqs:SendMessage"},
         ),
-        ("Profile", COMMON | {"dynamodb:GetItem", "dynamodb:PutItem"}),
+        (
+            "Profile",
+            COMMON | {"dynamodb:GetItem", "dynamodb:PutItem", "secretsmanager:GetSecretValue"},
+        ),
         (
             "EmailWorker",
             COMMON
@@ -205,19 +210,55 @@ def test_each_role_holds_only_what_its_code_calls(
     assert "ManagedPolicyArns" not in role["Properties"]
 
 
+def origin_verify_secret(stage: SynthesizedStage) -> str:
+    secret_id, _ = by_path(stage.compute, "Compute/OriginVerify/Secret/Resource")
+    return json.dumps({"Ref": secret_id})
+
+
+def secrets_readable_by(stage: SynthesizedStage, construct: str, role: str = "Role") -> set[str]:
+    return {
+        resource
+        for resource, actions in actions_by_resource(stage, construct, role).items()
+        if "secretsmanager:GetSecretValue" in actions
+    }
+
+
 def test_grants_name_their_own_resources(stage: SynthesizedStage) -> None:
     tasks = actions_by_resource(stage, "Tasks")
-    secret = next(
-        resource
-        for resource, actions in tasks.items()
-        if "secretsmanager:GetSecretValue" in actions
-    )
-    assert f"{stage.config.stack_name('Data')}:" in secret and "Secret" in secret
+    # Two secrets: DocumentDB's credentials (imported from the data stack) and the origin value.
+    readable = secrets_readable_by(stage, "Tasks")
+    assert origin_verify_secret(stage) in readable
+    (docdb,) = readable - {origin_verify_secret(stage)}
+    assert f"{stage.config.stack_name('Data')}:" in docdb and "Secret" in docdb
     queue = next(resource for resource, actions in tasks.items() if "sqs:SendMessage" in actions)
     assert "EmailQueue" in queue
     profile = actions_by_resource(stage, "Profile")
     table = next(resource for resource, actions in profile.items() if "dynamodb:GetItem" in actions)
     assert "AppStateTable" in table
+    # The profile function reads one secret: the origin-verify value, nothing else.
+    assert secrets_readable_by(stage, "Profile") == {origin_verify_secret(stage)}
+
+
+HOOK = {
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "lambda:InvokeFunction",
+    "codedeploy:PutLifecycleEventHookExecutionStatus",
+    "secretsmanager:GetSecretValue",
+}
+
+
+@pytest.mark.parametrize("construct", ["Tasks", "Profile"])
+def test_each_pre_traffic_hook_reads_only_the_origin_verify_secret(
+    stages: dict[str, SynthesizedStage], construct: str
+) -> None:
+    stage = stages["prod"]  # the stage with hooks
+    assert stage.config.compute.pre_traffic_hook
+    assert granted(stage, construct, "PreTrafficHookRole") == HOOK
+    readable = secrets_readable_by(stage, construct, "PreTrafficHookRole")
+    assert readable == {origin_verify_secret(stage)}
 
 
 def test_email_worker_may_send_only_as_the_configured_sender(stage: SynthesizedStage) -> None:

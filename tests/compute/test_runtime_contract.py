@@ -27,6 +27,9 @@ DEPLOY_TIME_EXAMPLES = {
     "IDEMPOTENCY_TABLE_NAME": "Taskly-prod-Data-IdempotencyTable48612DF4-1ABCDEF",
     "APP_STATE_TABLE_NAME": "Taskly-prod-Data-AppStateTableD896E28A-1ABCDEF",
     "EMAIL_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/Taskly-prod-Email",
+    "ORIGIN_VERIFY_SECRET_ARN": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:OriginVerifySecret-AbCdEf"
+    ),
 }
 
 
@@ -53,6 +56,18 @@ def test_the_check_rejects_a_broken_environment(stages: dict[str, SynthesizedSta
     environment["SENDER_EMAIL"] = "not-an-address"
     with pytest.raises(ConfigurationError, match="SENDER_EMAIL"):
         runtime_settings.load_settings(runtime_settings.EmailWorkerSettings, environment)
+
+
+@pytest.mark.parametrize("construct", ["Tasks", "Profile"])
+def test_an_api_function_without_the_origin_secret_would_not_start(
+    stages: dict[str, SynthesizedStage], construct: str
+) -> None:
+    # The origin check has no off switch: the variable is required, so dropping it from the
+    # stack fails the function's cold start (and its pre-traffic hook), not the check.
+    environment = deployed_environment(stages["prod"], construct)
+    del environment["ORIGIN_VERIFY_SECRET_ARN"]
+    with pytest.raises(ConfigurationError, match="ORIGIN_VERIFY_SECRET_ARN"):
+        runtime_settings.load_settings(MODELS[construct], environment)
 
 
 def test_tasks_reads_the_ca_bundle_where_the_bundle_puts_it(

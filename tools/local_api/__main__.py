@@ -28,30 +28,51 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
     # Powertools warns on every request that publishes no business metric (health, reads).
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    from taskly.api.origin import ORIGIN_VERIFY_HEADER
+
     from tools.local_api.gateway import LocalGateway
-    from tools.local_api.server import make_server
+    from tools.local_api.server import OriginHeader, make_server
     from tools.local_api.stack import LocalStack
 
     key = load_or_create_key(args.state_dir)
     stack = LocalStack(moto_port=args.moto_port or _free_port(), log_level=args.log_level)
+    servers = []
     try:
         stack.start()
         functions = stack.functions()
         stack.start_email_poller(functions.pop("email_worker"))
-        server = make_server(
-            LocalGateway(key=key, functions=functions), host=args.host, port=args.port
+        # One gateway behind both ports: still one invocation at a time per function.
+        gateway = LocalGateway(key=key, functions=functions)
+        through_cloudfront = OriginHeader(ORIGIN_VERIFY_HEADER, stack.origin_verify_value)
+        servers.append(
+            make_server(gateway, host=args.host, port=args.port, origin_header=through_cloudfront)
         )
+        if args.direct_port:
+            servers.append(make_server(gateway, host=args.host, port=args.direct_port))
     except OSError as exc:
+        for server in servers:
+            server.server_close()
         stack.stop()
         print(f"local API could not start: {exc}", file=sys.stderr)
         return 1
+    server, *direct = servers
 
     def shut_down(_signum: int, _frame: object) -> None:
         # shutdown() blocks until serve_forever returns, so it must run on another thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        for each in servers:
+            threading.Thread(target=each.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
+    for each in direct:
+        threading.Thread(
+            target=each.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+        ).start()
+        print(
+            f"Direct calls, like the public execute-api URL (no {ORIGIN_VERIFY_HEADER}: 403 "
+            f"for every route but /api/health): http://{args.host}:{each.server_port}",
+            flush=True,
+        )
     elapsed = time.perf_counter() - started
     print(
         f"Taskly local API on http://{args.host}:{server.server_port} "
@@ -62,7 +83,10 @@ def serve(args: argparse.Namespace) -> int:
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
-        server.server_close()
+        for each in direct:
+            each.shutdown()  # returns at once if the signal handler already stopped it
+        for each in servers:
+            each.server_close()
         stack.stop()
         print("local API stopped", flush=True)
     return 0
@@ -86,7 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", parents=[common], help="run the local API")
     serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=3000)
+    serve_parser.add_argument(
+        "--port", type=int, default=3000, help="through CloudFront: x-origin-verify is added"
+    )
+    serve_parser.add_argument(
+        "--direct-port",
+        type=int,
+        default=0,
+        help="also serve without x-origin-verify, like the public execute-api URL (default: off)",
+    )
     serve_parser.add_argument("--moto-port", type=int, default=0, help="default: a free port")
     serve_parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]

@@ -1,8 +1,16 @@
-"""The HTTP front of the local API (standard library server, one thread per connection)."""
+"""The HTTP front of the local API (standard library server, one thread per connection).
+
+``make local`` serves the gateway twice: on the main port through a stand-in for CloudFront,
+which adds the ``x-origin-verify`` origin header like the edge stack's distribution does, and
+optionally on a "direct" port without it, like a client calling the public execute-api URL
+(every route but health answers 403 there).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -11,7 +19,23 @@ from tools.local_api.gateway import API_GATEWAY_MAX_BODY, LocalGateway
 logger = logging.getLogger("taskly.local.http")
 
 
-def make_server(gateway: LocalGateway, *, host: str, port: int) -> ThreadingHTTPServer:
+@dataclass(frozen=True)
+class OriginHeader:
+    """A CloudFront origin custom header: added to every request, replacing a viewer's own."""
+
+    name: str
+    value: str
+
+    def apply(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        kept = [(name, value) for name, value in headers if name.lower() != self.name.lower()]
+        return [*kept, (self.name, self.value)]
+
+
+def make_server(
+    gateway: LocalGateway, *, host: str, port: int, origin_header: OriginHeader | None = None
+) -> ThreadingHTTPServer:
+    """An HTTP server for ``gateway``; with ``origin_header``, it plays CloudFront in front."""
+
     class RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "TasklyLocalGateway"
@@ -23,11 +47,14 @@ def make_server(gateway: LocalGateway, *, host: str, port: int) -> ThreadingHTTP
                 return
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
+            headers = list(self.headers.items())
+            if origin_header is not None:
+                headers = origin_header.apply(headers)
             response = gateway.handle(
                 method=self.command,
                 raw_path=url.path,
                 raw_query=url.query,
-                headers=list(self.headers.items()),
+                headers=headers,
                 body=body,
                 source_ip=self.client_address[0],
             )

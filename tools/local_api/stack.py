@@ -1,8 +1,9 @@
 """Backing services for the local API: moto server for AWS, mongomock for DocumentDB.
 
-The handlers run unchanged: boto3 reaches moto through ``AWS_ENDPOINT_URL``, the tasks
-function reads its DocumentDB secret from moto's Secrets Manager through Powertools, and only
-the pymongo client is swapped for mongomock (see docs/api.md for what that does not cover).
+The handlers run unchanged: boto3 reaches moto through ``AWS_ENDPOINT_URL``, the functions
+read the DocumentDB and the origin-verify secrets from moto's Secrets Manager through
+Powertools, and only the pymongo client is swapped for mongomock (see docs/api.md for what
+that does not cover).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +40,8 @@ class LocalStack:
         self._stopping = threading.Event()
         self.queue_url = ""
         self.dlq_url = ""
+        # The value the local CloudFront stand-in sends in x-origin-verify (a fresh one per run).
+        self.origin_verify_value = ""
 
     def start(self) -> dict[str, str]:
         from moto.server import ThreadedMotoServer
@@ -101,6 +105,11 @@ class LocalStack:
                 {"host": "localhost", "port": 27017, "username": "taskly", "password": "local"}
             ),
         )["ARN"]
+        # Like OriginVerifySecret: 64 random alphanumeric characters (hex here).
+        self.origin_verify_value = secrets.token_hex(32)
+        origin_verify_arn = boto3.client("secretsmanager").create_secret(
+            Name="taskly-local-origin-verify", SecretString=self.origin_verify_value
+        )["ARN"]
         boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER_EMAIL)
         return {
             "POWERTOOLS_SERVICE_NAME": "taskly-local",
@@ -109,6 +118,7 @@ class LocalStack:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "DOCDB_SECRET_ARN": secret_arn,
+            "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
             "DOCDB_DATABASE": "taskly",
             "IDEMPOTENCY_TABLE_NAME": "taskly-local-idempotency",
             "EMAIL_QUEUE_URL": self.queue_url,

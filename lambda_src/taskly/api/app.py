@@ -1,4 +1,8 @@
-"""Builds a function's resolver and guards raw events before the router parses them."""
+"""Builds a function's resolver and guards raw events before the router parses them.
+
+``resolve`` is every API handler's one entry: the origin check first (a caller that skipped
+CloudFront learns nothing else about the request), then the body guards, then the router.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,13 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from taskly import errors
-from taskly.api.errors import error_body, raw_response, register_error_handlers
+from taskly.api.errors import (
+    error_body,
+    raw_error_response,
+    raw_response,
+    register_error_handlers,
+)
+from taskly.api.origin import OriginCheck
 from taskly.routes import API_PREFIX
 
 # The largest valid body (a task with a 4,000-character description) is far below this.
@@ -58,21 +68,17 @@ def reject_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
     """
     body = _decoded_body(event)
     if body is not None and len(body) > MAX_BODY_BYTES:
-        too_large = errors.PayloadTooLargeError(
-            f"the request body is larger than {MAX_BODY_BYTES} bytes"
-        )
-        return raw_response(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large.code, too_large.message)
+        return raw_error_response(
+            errors.PayloadTooLargeError(f"the request body is larger than {MAX_BODY_BYTES} bytes")
         )
     content_type = _content_type(event)
     method = str((event.get("requestContext") or {}).get("http", {}).get("method", "")).upper()
     carries_body = bool(event.get("body")) or method in BODY_METHODS
     if carries_body and content_type and content_type not in JSON_MEDIA_TYPES:
-        unsupported = errors.UnsupportedMediaTypeError(
-            f"send the body as application/json, not {content_type[:100]}"
-        )
-        return raw_response(
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(unsupported.code, unsupported.message)
+        return raw_error_response(
+            errors.UnsupportedMediaTypeError(
+                f"send the body as application/json, not {content_type[:100]}"
+            )
         )
     if body is None or not _is_utf8(body):
         return raw_response(
@@ -90,5 +96,7 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return reject_before_routing(event) or app.resolve(event, context)
+def resolve(
+    app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, origin: OriginCheck
+) -> dict[str, Any]:
+    return origin.reject(event) or reject_before_routing(event) or app.resolve(event, context)

@@ -15,7 +15,8 @@ SECURED: list[dict[str, list[str]]] = [{SECURITY_SCHEME: [API_SCOPE]}]
 _DESCRIPTIONS = {
     400: "Malformed request (invalid JSON, a cursor we did not issue)",
     401: "No valid access token",
-    403: f"The access token lacks the {API_SCOPE} scope",
+    403: f"The access token lacks the {API_SCOPE} scope, or the request did not come through "
+    "the public (CloudFront) endpoint",
     404: "No such resource for this caller",
     409: "Conflicts with the current state",
     413: "Body too large",

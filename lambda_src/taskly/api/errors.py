@@ -85,6 +85,13 @@ def raw_response(
     }
 
 
+def raw_error_response(error: errors.TasklyError) -> dict[str, Any]:
+    """A domain error as a raw response, mapped like the router maps it (for pre-route guards)."""
+    return raw_response(
+        status_for(error), error_body(error.code, error.message), headers_for(error)
+    )
+
+
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(errors.TasklyError)
     def _domain_error(error: errors.TasklyError) -> Response[dict[str, Any]]:

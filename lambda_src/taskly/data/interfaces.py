@@ -66,3 +66,19 @@ class EmailSender(Protocol):
     def send(self, *, sender: str, recipient: str, subject: str, text: str) -> str:
         """Send one plain-text email; return the provider's message id."""
         ...
+
+
+class OriginSecret(Protocol):
+    """The value CloudFront sends in ``x-origin-verify`` (see ``taskly.api.origin``).
+
+    Implementations cache; ``force_fetch`` reads the store again. Raise
+    DependencyUnavailableError when the store cannot be read.
+    """
+
+    def current(self, *, force_fetch: bool = False) -> str:
+        """The current value (Secrets Manager stage ``AWSCURRENT``)."""
+        ...
+
+    def previous(self, *, force_fetch: bool = False) -> str | None:
+        """The value before the last rotation (``AWSPREVIOUS``), None if it was never rotated."""
+        ...

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from taskly.errors import ConflictError, NotFoundError
+from taskly.errors import ConflictError, DependencyUnavailableError, NotFoundError
 from taskly.models.email import TaskSharedEmail
 from taskly.models.profile import Preferences, PreferencesUpdate
 from taskly.models.tasks import StatusCounts, Task, TaskCreate, TaskQuery, TaskStats, TaskStatus
@@ -136,6 +136,37 @@ class InMemoryEmailSender:
             {"sender": sender, "recipient": recipient, "subject": subject, "text": text}
         )
         return f"ses-{len(self.sent)}"
+
+
+class InMemoryOriginSecret:
+    """An OriginSecret whose cached values can lag its stored ones, like the Powertools one.
+
+    ``rotate`` is what ``put-secret-value`` does: the store moves on (the old value becomes the
+    previous one) while readers keep the cached pair until they force a fetch.
+    """
+
+    def __init__(self, *, current: str, previous: str | None = None) -> None:
+        self.stored: tuple[str, str | None] = (current, previous)
+        self.cached = self.stored
+        self.forced_fetches = 0
+        self.unavailable = False
+
+    def rotate(self, new_value: str) -> None:
+        self.stored = (new_value, self.stored[0])
+
+    def current(self, *, force_fetch: bool = False) -> str:
+        return self._read(force_fetch=force_fetch)[0]
+
+    def previous(self, *, force_fetch: bool = False) -> str | None:
+        return self._read(force_fetch=force_fetch)[1]
+
+    def _read(self, *, force_fetch: bool) -> tuple[str, str | None]:
+        if self.unavailable:
+            raise DependencyUnavailableError("the service is unavailable")
+        if force_fetch:
+            self.forced_fetches += 1
+            self.cached = self.stored
+        return self.cached
 
 
 def in_memory_idempotency_store() -> Any:

@@ -1,7 +1,7 @@
 """Entry point of the ``profile`` function (outside the VPC, DynamoDB; also serves health).
 
 Imports neither pymongo nor boto3 at init: health checks never need them, and the preferences
-routes load boto3 on their first call.
+routes (with the origin check they pass first) load boto3 on their first call.
 """
 
 from __future__ import annotations
@@ -19,10 +19,16 @@ from taskly import invocation  # noqa: E402
 from taskly.api import health as health_api  # noqa: E402
 from taskly.api import preferences as preferences_api  # noqa: E402
 from taskly.api.app import build_resolver, resolve  # noqa: E402
+from taskly.api.origin import OriginCheck  # noqa: E402
+from taskly.data.origin_secret import SecretsManagerOriginSecret  # noqa: E402
 from taskly.logic.profile import PreferencesService  # noqa: E402
 from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  # noqa: E402
 
 app = build_resolver(health_api.router, preferences_api.router)
+# Refuses callers that skipped CloudFront before anything else runs (taskly.api.origin).
+origin = OriginCheck(
+    secret=SecretsManagerOriginSecret(secret_arn=settings.origin_verify_secret_arn)
+)
 
 
 @functools.cache
@@ -42,4 +48,4 @@ app.dependency_overrides[preferences_api.preferences_service] = preferences_serv
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     invocation.begin(context)
-    return resolve(app, event, context)
+    return resolve(app, event, context, origin=origin)

@@ -18,11 +18,17 @@ settings = load_settings(TasksSettings)
 from taskly import invocation  # noqa: E402
 from taskly.api import tasks as tasks_api  # noqa: E402
 from taskly.api.app import build_resolver, resolve  # noqa: E402
+from taskly.api.origin import OriginCheck  # noqa: E402
 from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository  # noqa: E402
+from taskly.data.origin_secret import SecretsManagerOriginSecret  # noqa: E402
 from taskly.logic.tasks import TasksService  # noqa: E402
 from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  # noqa: E402
 
 app = build_resolver(tasks_api.router)
+# Refuses callers that skipped CloudFront before anything else runs (taskly.api.origin).
+origin = OriginCheck(
+    secret=SecretsManagerOriginSecret(secret_arn=settings.origin_verify_secret_arn)
+)
 
 
 def idempotency_store() -> Any:
@@ -60,4 +66,4 @@ app.dependency_overrides[tasks_api.tasks_service] = tasks_service
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     invocation.begin(context)
-    return resolve(app, event, context)
+    return resolve(app, event, context, origin=origin)

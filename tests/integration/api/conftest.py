@@ -2,7 +2,8 @@
 
 One server per test session: moto server for DynamoDB, SQS, Secrets Manager and SES, mongomock
 for DocumentDB (see docs/api.md for what that stand-in does not cover). Tokens are signed with
-a key generated into the session's temporary directory.
+a key generated into the session's temporary directory. It serves two ports, as `make local`
+does: one through the CloudFront stand-in, one direct (no x-origin-verify).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     state_dir = tmp_path_factory.mktemp("local-api")
-    port = _free_port()
+    port, direct_port = _free_port(), _free_port()
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "lambda_src")]),
@@ -50,6 +51,8 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
             "serve",
             "--port",
             str(port),
+            "--direct-port",
+            str(direct_port),
             "--state-dir",
             str(state_dir),
         ],
@@ -80,11 +83,13 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     key = load_or_create_key(state_dir)
     api = LocalApi(
         base_url=f"http://127.0.0.1:{port}",
+        direct_url=f"http://127.0.0.1:{direct_port}",
         moto_endpoint=moto.group(1),
         token_for=lambda user: issue_token(key, subject=user),
         startup_seconds=startup,
     )
     assert requests.get(f"{api.base_url}/api/health", timeout=5).status_code == 200
+    assert "Direct calls, like the public execute-api URL" in banner
     yield api
     # Stops cleanly on SIGTERM: exit code 0 and its goodbye line.
     process.send_signal(signal.SIGTERM)

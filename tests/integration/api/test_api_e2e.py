@@ -125,6 +125,42 @@ def test_gateway_answers_like_api_gateway(local_api: LocalApi, http: requests.Se
     assert (legacy.status_code, legacy.json()) == (404, {"message": "Not Found"})
 
 
+def test_only_requests_through_cloudfront_reach_the_functions(
+    local_api: LocalApi, http: requests.Session
+) -> None:
+    # Given a signed-in user who calls the API directly (the execute-api URL, no CloudFront),
+    refused = {"code": "forbidden", "message": "use the public endpoint"}
+    for method, path in (("GET", "/api/tasks"), ("GET", "/api/me/preferences")):
+        direct = http.request(
+            method, f"{local_api.direct_url}{path}", headers=auth(local_api, "frank"), timeout=5
+        )
+        # then every route but health refuses them, the same way for each service,
+        assert (direct.status_code, direct.json()) == (403, refused), path
+    assert http.get(f"{local_api.direct_url}/api/health", timeout=5).status_code == 200
+    # and guessing does not help, while the secret's real value (read from Secrets Manager,
+    # as CloudFront's template reads it) does: the functions compare against the store.
+    guessed = {**auth(local_api, "frank"), "x-origin-verify": "guess"}
+    guess = http.get(f"{local_api.direct_url}/api/tasks", headers=guessed, timeout=5)
+    assert guess.status_code == 403
+    secret = origin_verify_value(local_api)
+    known = {**auth(local_api, "frank"), "x-origin-verify": secret}
+    assert http.get(f"{local_api.direct_url}/api/tasks", headers=known, timeout=5).ok
+    # Through CloudFront a viewer's own x-origin-verify is replaced, never passed on.
+    through = http.get(f"{local_api.base_url}/api/tasks", headers=guessed, timeout=5)
+    assert through.status_code == 200
+
+
+def origin_verify_value(api: LocalApi) -> str:
+    secrets = boto3.client(
+        "secretsmanager",
+        endpoint_url=api.moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return str(secrets.get_secret_value(SecretId="taskly-local-origin-verify")["SecretString"])
+
+
 def test_bad_input_is_a_clear_4xx(local_api: LocalApi, http: requests.Session) -> None:
     base = f"{local_api.base_url}/api"
     headers = {**auth(local_api, "erin"), "Content-Type": "application/json"}

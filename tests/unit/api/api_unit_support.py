@@ -20,6 +20,9 @@ os.environ.update(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "DOCDB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:docdb-AbCdEf",
+        "ORIGIN_VERIFY_SECRET_ARN": (
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-verify-AbCdEf"
+        ),
         "IDEMPOTENCY_TABLE_NAME": "taskly-test-idempotency",
         "EMAIL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/taskly-email",
         "APP_STATE_TABLE_NAME": "taskly-test-app-state",
@@ -30,6 +33,7 @@ os.environ.update(
     }
 )
 
+from taskly.api.origin import ORIGIN_VERIFY_HEADER
 from taskly.data.memory import (
     InMemoryEmailQueue,
     InMemoryTaskRepository,
@@ -38,6 +42,9 @@ from taskly.logic.tasks import TasksService
 from taskly.routes import API_SCOPE
 
 from tools.local_api.events import LocalLambdaContext, http_api_event, match_route
+
+# What CloudFront sends in x-origin-verify in these tests (the conftest's fake secret store).
+ORIGIN_SECRET = "0riginVerifyTestValue0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
 
 
 @dataclass
@@ -66,9 +73,14 @@ def invoke(
     raw_body: bytes | None = None,
     headers: dict[str, str] | None = None,
     query: str = "",
+    origin_verify: str | None = ORIGIN_SECRET,
 ) -> HttpResult:
-    """Call a handler with the event API Gateway would send after its authorizer passed."""
-    all_headers = {"content-type": "application/json", **(headers or {})}
+    """Call a handler with the event API Gateway would send after its authorizer passed.
+
+    The request carries CloudFront's ``x-origin-verify`` unless ``origin_verify`` is None.
+    """
+    origin = {} if origin_verify is None else {ORIGIN_VERIFY_HEADER: origin_verify}
+    all_headers = {"content-type": "application/json", **origin, **(headers or {})}
     payload = (
         raw_body if raw_body is not None else (b"" if body is None else json.dumps(body).encode())
     )

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_unit_support import TasksFixture
+from api_unit_support import ORIGIN_SECRET, TasksFixture
 from taskly.api import preferences as preferences_api
 from taskly.api import tasks as tasks_api
+from taskly.api.origin import OriginCheck
 from taskly.data.memory import (
     InMemoryEmailQueue,
+    InMemoryOriginSecret,
     InMemoryPreferencesRepository,
     InMemoryTaskRepository,
     in_memory_idempotency_store,
@@ -20,6 +22,18 @@ from taskly.handlers import profile as profile_handler
 from taskly.handlers import tasks as tasks_handler
 from taskly.logic.profile import PreferencesService
 from taskly.logic.tasks import TasksService
+
+
+@pytest.fixture(autouse=True)
+def origin_secret(monkeypatch: pytest.MonkeyPatch) -> InMemoryOriginSecret:
+    """The secret both API handlers check x-origin-verify against (a fake: no Secrets Manager).
+
+    A fresh OriginCheck per test, so no test inherits another's refresh clock.
+    """
+    secret = InMemoryOriginSecret(current=ORIGIN_SECRET)
+    for handler_module in (tasks_handler, profile_handler):
+        monkeypatch.setattr(handler_module, "origin", OriginCheck(secret=secret))
+    return secret
 
 
 @pytest.fixture

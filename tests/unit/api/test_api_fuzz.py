@@ -1,8 +1,9 @@
 """Hypothesis-generated HTTP API events straight into each handler: no server error, ever.
 
 At least 1,000 events per handler. Bodies, content types, base64 flags, query strings, path
-segments, headers and authorizer claims are all generated; the stores are in-memory fakes, so
-any 5xx here is a bug in our code, not a dependency.
+segments, headers, the x-origin-verify header and authorizer claims are all generated; the
+stores are in-memory fakes, so any 5xx here is a bug in our code, not a dependency. And an
+event without CloudFront's x-origin-verify value never reaches a route (health excepted).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
-from api_unit_support import TasksFixture
+from api_unit_support import ORIGIN_SECRET, TasksFixture
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from taskly.api.app import MAX_BODY_BYTES
+from taskly.api.origin import ORIGIN_VERIFY_HEADER, REFUSAL
 from taskly.data.memory import InMemoryEmailSender, in_memory_idempotency_store
 from taskly.handlers import email_worker, profile
 from taskly.handlers import tasks as tasks_handler
@@ -119,6 +121,12 @@ def events(draw: st.DrawFn, known_ids: list[str]) -> dict[str, Any]:
     headers = [("content-type", draw(st.sampled_from(CONTENT_TYPES)))]
     if draw(st.booleans()):
         headers.append(("idempotency-key", draw(texts | st.just("k" * 300))))
+    # Mostly through CloudFront; one in five direct (no header) or with a wrong value.
+    origin = draw(st.integers(0, 9))
+    if origin >= 2:
+        headers.append((ORIGIN_VERIFY_HEADER, ORIGIN_SECRET))
+    elif origin == 1:
+        headers.append((ORIGIN_VERIFY_HEADER, draw(texts | st.just(ORIGIN_SECRET[:-1]))))
     claims: dict[str, Any] | None = draw(
         st.one_of(
             st.none(),
@@ -158,6 +166,15 @@ def check(handler: Any, event: dict[str, Any], name: str) -> None:
     if status >= 400:
         body = json.loads(response["body"])
         assert body["code"] and body["message"], body
+    through_cloudfront = event["headers"].get(ORIGIN_VERIFY_HEADER) == ORIGIN_SECRET
+    health = (
+        event["requestContext"]["http"]["method"] == "GET" and event["rawPath"] == "/api/health"
+    )
+    if not through_cloudfront and not health:
+        assert (status, json.loads(response["body"])) == (
+            403,
+            {"code": "forbidden", "message": REFUSAL},
+        ), event
 
 
 def test_fuzz_tasks_handler(tasks: TasksFixture) -> None:

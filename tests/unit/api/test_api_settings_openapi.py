@@ -15,8 +15,12 @@ BASE = {
     "POWERTOOLS_METRICS_NAMESPACE": "Taskly",
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
+ORIGIN = {
+    "ORIGIN_VERIFY_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ov-x1",
+}
 TASKS = {
     **BASE,
+    **ORIGIN,
     "DOCDB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-x1",
     "IDEMPOTENCY_TABLE_NAME": "idem",
     "EMAIL_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/email",
@@ -48,7 +52,19 @@ def test_tasks_settings_defaults() -> None:
             {**TASKS, "DOCDB_SECRET_ARN": "not-an-arn", "EMAIL_QUEUE_URL": "nope"},
             ["DOCDB_SECRET_ARN", "EMAIL_QUEUE_URL"],
         ),
-        (ProfileSettings, BASE, ["APP_STATE_TABLE_NAME"]),
+        (ProfileSettings, {**BASE, **ORIGIN}, ["APP_STATE_TABLE_NAME"]),
+        # The origin check has no off switch: an API function without the secret does not start.
+        (
+            TasksSettings,
+            {k: v for k, v in TASKS.items() if k != "ORIGIN_VERIFY_SECRET_ARN"},
+            ["ORIGIN_VERIFY_SECRET_ARN"],
+        ),
+        (ProfileSettings, {**BASE, "APP_STATE_TABLE_NAME": "abc"}, ["ORIGIN_VERIFY_SECRET_ARN"]),
+        (
+            ProfileSettings,
+            {**BASE, "APP_STATE_TABLE_NAME": "abc", "ORIGIN_VERIFY_SECRET_ARN": ""},
+            ["ORIGIN_VERIFY_SECRET_ARN"],
+        ),
         (
             EmailWorkerSettings,
             {**BASE, "IDEMPOTENCY_TABLE_NAME": "t1x", "SENDER_EMAIL": "nobody"},
@@ -56,7 +72,7 @@ def test_tasks_settings_defaults() -> None:
         ),
         (
             ProfileSettings,
-            {**BASE, "POWERTOOLS_LOG_LEVEL": "LOUD", "APP_STATE_TABLE_NAME": "abc"},
+            {**BASE, **ORIGIN, "POWERTOOLS_LOG_LEVEL": "LOUD", "APP_STATE_TABLE_NAME": "abc"},
             ["POWERTOOLS_LOG_LEVEL"],
         ),
     ],
@@ -70,6 +86,16 @@ def test_bad_environment_is_one_clear_error(
     assert "\n" not in message
     for variable in named:
         assert variable in message
+
+
+def test_only_the_api_functions_need_the_origin_verify_secret() -> None:
+    worker = load_settings(
+        EmailWorkerSettings,
+        {**BASE, "IDEMPOTENCY_TABLE_NAME": "idem", "SENDER_EMAIL": "no-reply@example.com"},
+    )
+    assert not hasattr(worker, "origin_verify_secret_arn")
+    profile = load_settings(ProfileSettings, {**BASE, **ORIGIN, "APP_STATE_TABLE_NAME": "abc"})
+    assert profile.origin_verify_secret_arn == ORIGIN["ORIGIN_VERIFY_SECRET_ARN"]
 
 
 def test_committed_openapi_matches_the_routers() -> None:
