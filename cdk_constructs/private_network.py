@@ -13,7 +13,8 @@ HTTPS_PORT = 443
 
 
 class PrivateNetwork(Construct):
-    """Two-AZ VPC for the Lambda functions and DocumentDB.
+    """Two-AZ VPC for the Lambda functions and DocumentDB (``vpc``, ``nat_gateway_ids``,
+    ``lambda_security_group``, ``flow_log_group``).
 
     One NAT gateway (not one per AZ): it is the single largest fixed cost of the stack
     (~$32/month plus data); an AZ outage only cuts the functions' internet egress, while
@@ -30,12 +31,15 @@ class PrivateNetwork(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
 
+        # CDK's default provider, held so the gateway ids can be handed to the alarms.
+        nat_provider = ec2.NatProvider.gateway()
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(cidr),
             max_azs=2,
             nat_gateways=1,
+            nat_gateway_provider=nat_provider,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
                     name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
@@ -54,6 +58,10 @@ class PrivateNetwork(Construct):
                 ),
             },
         )
+
+        self.nat_gateway_ids: list[str] = [
+            gateway.gateway_id for gateway in nat_provider.configured_gateways
+        ]
 
         self.flow_log_group = logs.LogGroup(
             self,

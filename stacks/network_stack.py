@@ -48,4 +48,6 @@ class NetworkStack(Stack):
             client_security_group=network.lambda_security_group,
         )
         self.vpc: ec2.IVpc = network.vpc
+        # For the NAT gateway alarm and dashboard (monitoring stack).
+        self.nat_gateway_ids: list[str] = network.nat_gateway_ids
         self.lambda_security_group: ec2.ISecurityGroup = network.lambda_security_group
