@@ -295,6 +295,58 @@ def test_variable_cost_of_the_api_path(write_assembly: WriteAssembly, book: Pric
     assert line(result, "WorkerMapping", "polling").monthly_usd == pytest.approx(polls / 1e6 * 0.4)
 
 
+def _routes(integration: str, count: int) -> dict[str, Any]:
+    target = {"Fn::Join": ["", ["integrations/", ref(integration)]]}
+    return {
+        f"{integration}Route{index}": resource("AWS::ApiGatewayV2::Route", Target=target)
+        for index in range(count)
+    }
+
+
+def test_each_api_request_invokes_one_function_split_by_migrated_routes(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    # Given two functions behind the HTTP API: tasks serves 3 migrated routes, profile 1, and
+    # the legacy proxy route invokes no function at all
+    compute = {
+        "Api": resource("AWS::ApiGatewayV2::Api", ProtocolType="HTTP"),
+        "Tasks": resource("AWS::Lambda::Function", MemorySize=1024, Architectures=["arm64"]),
+        "Profile": resource("AWS::Lambda::Function", MemorySize=512, Architectures=["arm64"]),
+        "TasksIntegration": resource(
+            "AWS::ApiGatewayV2::Integration",
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=ref("Tasks"),
+        ),
+        "ProfileIntegration": resource(
+            "AWS::ApiGatewayV2::Integration",
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=ref("Profile"),
+        ),
+        "LegacyIntegration": resource(
+            "AWS::ApiGatewayV2::Integration",
+            IntegrationType="HTTP_PROXY",
+            IntegrationUri="https://x",
+        ),
+        **_routes("TasksIntegration", 3),
+        **_routes("ProfileIntegration", 1),
+        **_routes("LegacyIntegration", 1),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Compute": compute})
+
+    # When 10,000 requests a day arrive (300,000 a month)
+    result = estimate(cdk_out, book, requests_per_day=10_000)
+
+    # Then tasks gets 3/4 of them and profile 1/4: 300,000 Lambda requests, not 600,000
+    tasks = line(result, "Tasks", "requests", variable=True)
+    profile = line(result, "Profile", "requests", variable=True)
+    assert tasks.quantity == pytest.approx(0.3 * 3 / 4)
+    assert profile.quantity == pytest.approx(0.3 * 1 / 4)
+    assert "75% of API requests" in tasks.description
+    billed_seconds = (100 + 0.1 * 1000) / 1000
+    duration = line(result, "Tasks", "duration", variable=True)
+    assert duration.quantity == pytest.approx(300_000 * 3 / 4 * 1.0 * billed_seconds)
+
+
 @pytest.mark.parametrize(
     ("requests_per_day", "share"),
     [

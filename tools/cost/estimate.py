@@ -658,14 +658,17 @@ class _Traffic:
                 yield _line(
                     api, "requests", "HTTP API requests", self._millions(), p.http_api_million
                 )
+        # Each API request invokes one function, not every function behind the API.
+        shares = _api_function_shares(self.stage, api_functions)
         for function in api_functions:
             yield from _lambda_items(
                 function,
                 self.stage,
                 self.book,
-                invocations=self.requests,
+                invocations=self.requests * shares[(function.stack, function.logical_id)],
                 duration_ms=a.api_function_duration_ms.value,
                 role="API",
+                share=shares[(function.stack, function.logical_id)],
             )
         for api_stage in self.stage.of_type("AWS::ApiGatewayV2::Stage"):
             if api_stage.properties.get("AccessLogSettings", {}).get("DestinationArn"):
@@ -822,6 +825,7 @@ def _lambda_items(
     invocations: float,
     duration_ms: float,
     role: str,
+    share: float | None = None,
 ) -> Iterator[LineItem]:
     a = book.assumptions
     memory = _memory_gb(function)
@@ -833,7 +837,8 @@ def _lambda_items(
     yield _line(
         function,
         "requests",
-        f"{role} function requests",
+        f"{role} function requests"
+        + (f" ({share:.0%} of API requests, by migrated routes)" if share is not None else ""),
         invocations / MILLION,
         book.prices.lambda_requests_million,
     )
@@ -879,6 +884,32 @@ def _api_functions(stage: _StageResources) -> list[Resource]:
         ):
             functions[(function.stack, function.logical_id)] = function
     return list(functions.values())
+
+
+def _api_function_shares(
+    stage: _StageResources, api_functions: list[Resource]
+) -> dict[tuple[str, str], float]:
+    """The share of API requests each API function serves: requests are spread evenly over
+    the migrated routes, so a function gets the share of the Lambda routes that target it.
+
+    Integrations no route targets (a template without routes) count as one route each.
+    """
+    routes_per_integration: dict[tuple[str, str], int] = {}
+    for route in stage.of_type("AWS::ApiGatewayV2::Route"):
+        target = route.properties.get("Target")
+        for integration in stage.referenced(route, target, "AWS::ApiGatewayV2::Integration"):
+            key = (integration.stack, integration.logical_id)
+            routes_per_integration[key] = routes_per_integration.get(key, 0) + 1
+    weights = {(function.stack, function.logical_id): 0.0 for function in api_functions}
+    for integration in stage.of_type("AWS::ApiGatewayV2::Integration"):
+        if integration.properties.get("IntegrationType") != "AWS_PROXY":
+            continue
+        routes = routes_per_integration.get((integration.stack, integration.logical_id), 1)
+        functions = stage.function_behind(integration, integration.properties.get("IntegrationUri"))
+        for function in functions:
+            weights[(function.stack, function.logical_id)] += routes / len(functions)
+    total = sum(weights.values())
+    return {key: weight / total for key, weight in weights.items()} if total else weights
 
 
 def _queue_workers(stage: _StageResources) -> list[tuple[Resource, Resource]]:
