@@ -63,14 +63,16 @@ def load_config(app: App) -> StageConfig:
 def compose(app: App, config: StageConfig) -> TasklyStage:
     """Build every stack of ``config``'s stage in ``app`` and attach the cdk-nag packs."""
     env = Environment(account=config.account, region=config.region)
+    nat_kind = "instance" if config.network.nat_instance_type else "gateway"
     network = NetworkStack(
         app,
         config.stack_name("Network"),
         env=env,
-        description="Taskly network: VPC, one NAT gateway, VPC endpoints, flow logs",
+        description=f"Taskly network: VPC, one NAT {nat_kind}, VPC endpoints, flow logs",
         cidr=config.network.vpc_cidr,
         interface_endpoints=config.network.interface_endpoints,
         flow_log_retention=retention_days(config.network.flow_log_retention_days),
+        nat_instance_type=config.network.nat_instance_type,
     )
     data = DataStack(
         app,
@@ -154,7 +156,7 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         app,
         config.stack_name("Monitoring"),
         env=env,
-        description="Taskly monitoring: stage dashboard, DocumentDB and NAT gateway alarms",
+        description="Taskly monitoring: stage dashboard, DocumentDB and NAT alarms",
         stage=config.name,
         alarm_topic=alerts.alarm_topic,
         other_alarms=[*compute_alarms, edge.rollback.alarm, edge.rollback.failure_alarm],
@@ -176,6 +178,7 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         docdb_cpu_alarm_percent=config.ops.docdb_cpu_alarm_percent,
         docdb_connections_alarm_threshold=config.ops.docdb_connections_alarm_threshold,
         nat_gateway_ids=network.nat_gateway_ids,
+        nat_instance_ids=network.nat_instance_ids,
         distribution_id=edge.distribution.distribution_id,
         cutover_function_name=edge.cutover.function.function_name,
     )

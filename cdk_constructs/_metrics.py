@@ -36,6 +36,19 @@ def nat_gateway_metric(gateway_id: str, name: str, *, period: Duration) -> cloud
     )
 
 
+def ec2_instance_metric(
+    instance_id: str, name: str, *, statistic: str, period: Duration
+) -> cloudwatch.Metric:
+    """An EC2 instance metric (a NAT instance's status checks, CPU credits, bytes)."""
+    return cloudwatch.Metric(
+        namespace="AWS/EC2",
+        metric_name=name,
+        dimensions_map={"InstanceId": instance_id},
+        statistic=statistic,
+        period=period,
+    )
+
+
 def cloudfront_metric(
     name: str, *, statistic: str, dimensions: Mapping[str, str], period: Duration
 ) -> cloudwatch.Metric:

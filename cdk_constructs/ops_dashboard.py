@@ -31,7 +31,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_constructs._metrics import cloudfront_metric, documentdb_metric, nat_gateway_metric
+from cdk_constructs._metrics import (
+    cloudfront_metric,
+    documentdb_metric,
+    ec2_instance_metric,
+    nat_gateway_metric,
+)
 
 PERIOD = Duration.minutes(1)
 FULL_WIDTH = 24
@@ -92,6 +97,7 @@ class OperationsDashboard(Construct):
         dead_letter_queue: sqs.IQueue,
         docdb_cluster_identifier: str,
         nat_gateway_ids: Sequence[str],
+        nat_instance_ids: Sequence[str],
         edge: DashboardEdge,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -119,7 +125,11 @@ class OperationsDashboard(Construct):
         )
         self.dashboard.add_widgets(
             *_documentdb_widgets(docdb_cluster_identifier),
-            *_nat_widgets(nat_gateway_ids),
+            *(
+                _nat_gateway_widgets(nat_gateway_ids)
+                if nat_gateway_ids
+                else _nat_instance_widgets(nat_instance_ids)
+            ),
         )
         self.dashboard.add_widgets(*_edge_row(edge, http_api))
 
@@ -325,7 +335,7 @@ def _documentdb_widgets(cluster_identifier: str) -> list[cloudwatch.IWidget]:
     ]
 
 
-def _nat_widgets(gateway_ids: Sequence[str]) -> list[cloudwatch.IWidget]:
+def _nat_gateway_widgets(gateway_ids: Sequence[str]) -> list[cloudwatch.IWidget]:
     return [
         _graph(
             "NAT gateway errors and drops",
@@ -349,6 +359,38 @@ def _nat_widgets(gateway_ids: Sequence[str]) -> list[cloudwatch.IWidget]:
                     ("BytesOutToDestination", "out to destination"),
                     ("BytesInFromDestination", "in from destination"),
                 )
+            ],
+            left_label="bytes/min",
+        ),
+    ]
+
+
+def _nat_instance_widgets(instance_ids: Sequence[str]) -> list[cloudwatch.IWidget]:
+    def metric(instance_id: str, name: str, statistic: str, label: str) -> cloudwatch.IMetric:
+        return ec2_instance_metric(instance_id, name, statistic=statistic, period=PERIOD).with_(
+            label=label
+        )
+
+    return [
+        _graph(
+            "NAT instance status checks and CPU credits",
+            [
+                metric(instance_id, "StatusCheckFailed", "Maximum", "failed status checks")
+                for instance_id in instance_ids
+            ],
+            right=[
+                metric(instance_id, "CPUCreditBalance", "Minimum", "CPU credit balance")
+                for instance_id in instance_ids
+            ],
+            left_label="failed (1) / ok (0)",
+            right_label="credits",
+        ),
+        _graph(
+            "NAT instance bytes",
+            [
+                metric(instance_id, name, "Sum", label)
+                for instance_id in instance_ids
+                for name, label in (("NetworkOut", "out"), ("NetworkIn", "in"))
             ],
             left_label="bytes/min",
         ),

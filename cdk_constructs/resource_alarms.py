@@ -1,4 +1,4 @@
-"""Alarms that page a person for shared infrastructure: DocumentDB and the NAT gateway.
+"""Alarms that page a person for shared infrastructure: DocumentDB and the NAT.
 
 The other alarms that need a person already belong to the construct that owns their resource
 (each CanaryFunction's error-rate and throttle alarms, the email queue's dead-letter alarm,
@@ -15,7 +15,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs._metrics import documentdb_metric, nat_gateway_metric
+from cdk_constructs._metrics import documentdb_metric, ec2_instance_metric, nat_gateway_metric
 from cdk_constructs.alarm_topic import notify
 
 ALARM_PERIOD = Duration.minutes(5)
@@ -24,8 +24,9 @@ CPU_EVALUATION_PERIODS = 3
 
 
 class ResourceAlarms(Construct):
-    """``docdb_cpu_alarm``, ``docdb_connections_alarm`` and one ``nat_error_alarms`` entry per
-    gateway, all notifying ``alarm_topic``. ``alarms`` lists them all."""
+    """``docdb_cpu_alarm``, ``docdb_connections_alarm`` and one ``nat_alarms`` entry per NAT
+    gateway (port allocation errors) or NAT instance (failed status checks), all notifying
+    ``alarm_topic``. ``alarms`` lists them all."""
 
     def __init__(
         self,
@@ -36,7 +37,8 @@ class ResourceAlarms(Construct):
         docdb_cluster_identifier: str,
         docdb_cpu_percent: float,
         docdb_connections: int,
-        nat_gateway_ids: Sequence[str],
+        nat_gateway_ids: Sequence[str] = (),
+        nat_instance_ids: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         if not 0 < docdb_cpu_percent < 100:
@@ -86,7 +88,7 @@ class ResourceAlarms(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.MISSING,
         )
-        self.nat_error_alarms = [
+        self.nat_alarms = [
             cloudwatch.Alarm(
                 self,
                 f"NatGatewayErrorAlarm{index}",
@@ -103,10 +105,30 @@ class ResourceAlarms(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             for index, gateway_id in enumerate(nat_gateway_ids, start=1)
+        ] + [
+            cloudwatch.Alarm(
+                self,
+                f"NatInstanceStatusAlarm{index}",
+                alarm_description=(
+                    "The NAT instance failed a status check or stopped reporting: functions in "
+                    "the VPC cannot reach AWS APIs. EC2 recovers a failed host by itself; "
+                    "otherwise reboot the instance or redeploy the network stack"
+                ),
+                metric=ec2_instance_metric(
+                    instance_id, "StatusCheckFailed", statistic="Maximum", period=ALARM_PERIOD
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                # A running instance always reports its status checks: silence means it is
+                # stopped or gone, and egress with it.
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            )
+            for index, instance_id in enumerate(nat_instance_ids, start=1)
         ]
         self.alarms: list[cloudwatch.Alarm] = [
             self.docdb_cpu_alarm,
             self.docdb_connections_alarm,
-            *self.nat_error_alarms,
+            *self.nat_alarms,
         ]
         notify(alarm_topic, *self.alarms)

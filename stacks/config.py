@@ -40,6 +40,8 @@ DOCDB_INSTANCE_CLASSES = ("serverless", "t4g.medium", "r6g.large", "r6g.xlarge",
 # The CloudWatch Logs retention periods that cdk_constructs.retention maps.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 PRICE_CLASSES = ("PRICE_CLASS_100", "PRICE_CLASS_200", "PRICE_CLASS_ALL")
+# Graviton burstable types for a NAT instance (the AMI is the arm64 Amazon Linux 2023).
+NAT_INSTANCE_TYPES = ("t4g.nano", "t4g.micro", "t4g.small", "t4g.medium")
 # AWS Budgets accepts at most ten email subscribers per notification.
 MAX_BUDGET_RECIPIENTS = 10
 # Connections one tasks execution environment may hold to each DocumentDB instance: a pool of
@@ -100,6 +102,9 @@ class NetworkConfig:
     vpc_cidr: str
     interface_endpoints: tuple[str, ...]
     flow_log_retention_days: int
+    # None: one managed NAT gateway. An instance type: one NAT instance of that type instead
+    # (about $29/month less; no managed availability, replaced when its AMI changes).
+    nat_instance_type: str | None = None
 
     def validate(self, prefix: str) -> None:
         try:
@@ -110,6 +115,8 @@ class NetworkConfig:
             _fail(f"{prefix}.vpc_cidr", self.vpc_cidr, "a /16 to /22 network (6 subnets in 2 AZs)")
         for name in self.interface_endpoints:
             _check_choice(f"{prefix}.interface_endpoints", name, INTERFACE_ENDPOINTS)
+        if self.nat_instance_type is not None:
+            _check_choice(f"{prefix}.nat_instance_type", self.nat_instance_type, NAT_INSTANCE_TYPES)
         if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
             _fail(f"{prefix}.interface_endpoints", self.interface_endpoints, "no duplicates")
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
@@ -394,6 +401,12 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
             "prod": ("secretsmanager", "sqs"),
         }[name],
         flow_log_retention_days=90 if is_prod else 14,
+        # Dev: a t4g.nano NAT instance (~$7.40/month with its IPv4 address and disk) instead of
+        # the NAT gateway (~$36.50), which is what keeps dev within $75 once it has its own
+        # dashboard and alarms. Dev can live with the trade: one instance, no managed
+        # failover, replaced (seconds to minutes without egress) when a deploy picks up a
+        # new AMI. Staging and prod keep the managed gateway.
+        nat_instance_type="t4g.nano" if name == "dev" else None,
     )
     data = DataConfig(
         # Serverless in every stage: idle capacity costs 0.5-1 DCU instead of a whole

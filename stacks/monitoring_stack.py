@@ -1,9 +1,10 @@
 """Monitoring stack: the stage's dashboard and the alarms no other stack owns.
 
 Built last: it receives typed resources from every other stack (functions, the HTTP API,
-tables, queues, the DocumentDB cluster id, the NAT gateway ids, the distribution) and the
-alarm topic from the alerts stack. Nothing depends on it, so it can change (or be deleted)
-without touching a stateful stack, and its imports never block another stack's deploy.
+tables, queues, the DocumentDB cluster id, the NAT gateway or instance ids, the distribution)
+and the alarm topic from the alerts stack. Nothing depends on it, so it can change (or be
+deleted) without touching a stateful stack. The other way round, a value it imports can only
+leave its producer after a deploy of this stack stops importing it (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from cdk_constructs.resource_alarms import ResourceAlarms
 
 class MonitoringStack(Stack):
     """``dashboard`` (``Taskly-<stage>-<region>``) and ``resource_alarms`` (DocumentDB CPU and
-    connections, NAT gateway errors, notifying ``alarm_topic``).
+    connections, NAT gateway errors or NAT instance status, notifying ``alarm_topic``).
 
     ``other_alarms`` are the alarms other stacks own and already send to the topic; the
     dashboard's alarm status widget lists them with this stack's own.
@@ -49,6 +50,7 @@ class MonitoringStack(Stack):
         docdb_cpu_alarm_percent: float,
         docdb_connections_alarm_threshold: int,
         nat_gateway_ids: Sequence[str],
+        nat_instance_ids: Sequence[str],
         distribution_id: str,
         cutover_function_name: str,
         **kwargs: Any,
@@ -62,6 +64,7 @@ class MonitoringStack(Stack):
             docdb_cpu_percent=docdb_cpu_alarm_percent,
             docdb_connections=docdb_connections_alarm_threshold,
             nat_gateway_ids=nat_gateway_ids,
+            nat_instance_ids=nat_instance_ids,
         )
         self.dashboard = OperationsDashboard(
             self,
@@ -77,6 +80,7 @@ class MonitoringStack(Stack):
             dead_letter_queue=email_dead_letter_queue,
             docdb_cluster_identifier=docdb_cluster_identifier,
             nat_gateway_ids=nat_gateway_ids,
+            nat_instance_ids=nat_instance_ids,
             edge=DashboardEdge(
                 distribution_id=distribution_id,
                 cutover_function_name=cutover_function_name,

@@ -155,6 +155,45 @@ def test_documentdb_instances_serverless_capacity_and_unknown_classes(
     assert "db.x9.huge" in unpriced.reason
 
 
+def test_a_nat_instance_costs_its_hours_volume_and_public_address(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    root = {"DeviceName": "/dev/xvda", "Ebs": {"VolumeType": "gp3", "VolumeSize": 8}}
+    network = {
+        "Public": resource("AWS::EC2::Subnet", MapPublicIpOnLaunch=True),
+        "Private": resource("AWS::EC2::Subnet", MapPublicIpOnLaunch=False),
+        "Nat": resource(
+            "AWS::EC2::Instance",
+            InstanceType="t4g.nano",
+            SubnetId=ref("Public"),
+            BlockDeviceMappings=[root],
+        ),
+        "Inside": resource(
+            "AWS::EC2::Instance",
+            InstanceType="t4g.nano",
+            SubnetId=ref("Private"),
+            BlockDeviceMappings=[root],
+        ),
+        "Big": resource("AWS::EC2::Instance", InstanceType="m7g.large", BlockDeviceMappings=[root]),
+        "FromAmi": resource("AWS::EC2::Instance", InstanceType="t4g.nano"),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Network": network})
+
+    result = estimate(cdk_out, book)
+
+    assert line(result, "Nat", "hours").monthly_usd == pytest.approx(720 * 0.01)
+    assert line(result, "Nat", "volume /dev/xvda").monthly_usd == pytest.approx(8 * 0.1)
+    assert line(result, "Nat", "public-ipv4").monthly_usd == pytest.approx(720 * 0.01)
+    # a private instance gets no public address
+    assert {i.charge for i in result.fixed if i.resource == "Inside"} == {
+        "hours",
+        "volume /dev/xvda",
+    }
+    unpriced = {u.resource: u.reason for u in result.unpriced}
+    assert "m7g.large has no price" in unpriced["Big"]
+    assert "come from the AMI" in unpriced["FromAmi"]
+
+
 def test_a_cluster_without_instances_is_flagged(
     write_assembly: WriteAssembly, book: PriceBook
 ) -> None:

@@ -351,9 +351,9 @@ def test_documentdb_cpu_and_connection_alarms(stage: Any, name: str, connections
     assert conns["Dimensions"] == cluster
 
 
-def test_nat_gateway_error_alarm(dev: SynthesizedStage) -> None:
-    [nat] = [p for p in own_alarms(dev).values() if p.get("Namespace") == "AWS/NATGateway"]
-    gateway = only_resource(dev, "Network", "AWS::EC2::NatGateway")
+def test_nat_gateway_error_alarm(prod: SynthesizedStage) -> None:
+    [nat] = [p for p in own_alarms(prod).values() if p.get("Namespace") == "AWS/NATGateway"]
+    gateway = only_resource(prod, "Network", "AWS::EC2::NatGateway")
     assert nat["MetricName"] == "ErrorPortAllocation"
     assert nat["Dimensions"] == [{"Name": "NatGatewayId", "Value": gateway}]
     assert (nat["Threshold"], nat["Statistic"], nat["TreatMissingData"]) == (
@@ -361,6 +361,28 @@ def test_nat_gateway_error_alarm(dev: SynthesizedStage) -> None:
         "Sum",
         "notBreaching",
     )
+
+
+def test_nat_instance_status_alarm_treats_silence_as_failure(dev: SynthesizedStage) -> None:
+    [nat] = [p for p in own_alarms(dev).values() if p.get("Namespace") == "AWS/EC2"]
+    instance = only_resource(dev, "Network", "AWS::EC2::Instance")
+    assert nat["MetricName"] == "StatusCheckFailed"
+    assert nat["Dimensions"] == [{"Name": "InstanceId", "Value": instance}]
+    assert (nat["Threshold"], nat["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert nat["TreatMissingData"] == "breaching"  # a stopped NAT reports nothing
+
+
+def test_the_dashboard_shows_the_nat_the_stage_has(
+    dev: SynthesizedStage, prod: SynthesizedStage
+) -> None:
+    instance = only_resource(dev, "Network", "AWS::EC2::Instance")
+    assert {"InstanceId": instance} in [dims for dims, _ in graphed(dev, "AWS/EC2", "NetworkOut")]
+    assert not graphed(dev, "AWS/NATGateway", "BytesOutToDestination")
+    gateway = only_resource(prod, "Network", "AWS::EC2::NatGateway")
+    assert {"NatGatewayId": gateway} in [
+        dims for dims, _ in graphed(prod, "AWS/NATGateway", "BytesOutToDestination")
+    ]
+    assert not graphed(prod, "AWS/EC2", "NetworkOut")
 
 
 # --- alerts: topic and budget ----------------------------------------------------------------

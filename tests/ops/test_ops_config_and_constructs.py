@@ -109,7 +109,7 @@ def test_one_nat_alarm_per_gateway() -> None:
         nat_gateway_ids=["nat-a", "nat-b"],
     )
 
-    assert len(alarms.nat_error_alarms) == 2
+    assert len(alarms.nat_alarms) == 2
     template = Template.from_stack(stack)
     for gateway in ("nat-a", "nat-b"):
         template.has_resource_properties(

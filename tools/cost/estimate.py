@@ -355,6 +355,52 @@ def _docdb_instance(res: Resource, stage: _StageResources, book: PriceBook) -> l
     return [_line(res, "hours", f"instance {instance_class}", book.hours_per_month, price)]
 
 
+def _ec2_instance(res: Resource, stage: _StageResources, book: PriceBook) -> list[LineItem]:
+    """Instance hours, its EBS volumes, and the public IPv4 address it gets in a public subnet."""
+    instance_type = res.properties.get("InstanceType", "")
+    price = book.ec2_instance_hour.get(instance_type)
+    if price is None:
+        raise NotPricedError(
+            f"instance type {instance_type or '(none)'} has no price in the data file"
+        )
+    volumes = [m for m in res.properties.get("BlockDeviceMappings", []) if "Ebs" in m]
+    if not volumes:
+        raise NotPricedError(
+            "the root volume's size and type come from the AMI; set BlockDeviceMappings"
+        )
+    items = [_line(res, "hours", f"instance {instance_type}", book.hours_per_month, price)]
+    for mapping in volumes:
+        ebs = mapping["Ebs"]
+        if ebs.get("VolumeType") != "gp3" or "VolumeSize" not in ebs:
+            raise NotPricedError("only gp3 volumes with an explicit VolumeSize are priced")
+        size = float(ebs["VolumeSize"])
+        device = mapping.get("DeviceName", "(device)")
+        items.append(
+            _line(
+                res,
+                f"volume {device}",
+                f"{size:g} GB gp3 volume {device}",
+                size,
+                book.prices.ebs_gp3_gb_month,
+            )
+        )
+    subnets = stage.referenced(res, res.properties.get("SubnetId"), "AWS::EC2::Subnet")
+    interfaces = res.properties.get("NetworkInterfaces", [])
+    if any(subnet.properties.get("MapPublicIpOnLaunch") is True for subnet in subnets) or any(
+        interface.get("AssociatePublicIpAddress") is True for interface in interfaces
+    ):
+        items.append(
+            _line(
+                res,
+                "public-ipv4",
+                "public IPv4 address",
+                book.hours_per_month,
+                book.prices.public_ipv4_hour,
+            )
+        )
+    return items
+
+
 def _secret(res: Resource, _: _StageResources, book: PriceBook) -> list[LineItem]:
     return [_line(res, "secret", "secret", 1, book.prices.secret_month)]
 
@@ -593,6 +639,7 @@ _FIXED_RULES: Mapping[str, _Rule] = {
     "AWS::EC2::NatGateway": _nat_gateway,
     "AWS::EC2::EIP": _elastic_ip,
     "AWS::EC2::VPCEndpoint": _vpc_endpoint,
+    "AWS::EC2::Instance": _ec2_instance,
     "AWS::DocDB::DBCluster": _docdb_cluster,
     "AWS::DocDB::DBInstance": _docdb_instance,
     "AWS::SecretsManager::Secret": _secret,
