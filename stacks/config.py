@@ -401,7 +401,7 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
             "prod": ("secretsmanager", "sqs"),
         }[name],
         flow_log_retention_days=90 if is_prod else 14,
-        # Dev: a t4g.nano NAT instance (~$7.40/month with its IPv4 address and disk) instead of
+        # Dev: a t4g.nano NAT instance (~$7.36/month with its IPv4 address and disk) instead of
         # the NAT gateway (~$36.50), which is what keeps dev within $75 once it has its own
         # dashboard and alarms. Dev can live with the trade: one instance, no managed
         # failover, replaced (seconds to minutes without egress) when a deploy picks up a
