@@ -1,8 +1,8 @@
 """One CloudWatch dashboard per stage: the request path from CloudFront to the databases.
 
 Rows, top to bottom: what needs a person now (alarm status), the HTTP API, one row per Lambda
-service, DynamoDB, the email queue, DocumentDB, the NAT gateway, and the edge with the
-cut-over. Every metric is one AWS publishes already, or the ``ColdStart`` metric Powertools
+service, DynamoDB, the email queue, DocumentDB, the NAT (gateway or instance), and the edge
+with the cut-over. Every metric is one AWS publishes already, or the ``ColdStart`` metric Powertools
 emits from each handler; nothing here creates a custom metric.
 
 Two things the issue asks for have no metric, and the dashboard says so instead of faking one:
@@ -79,7 +79,8 @@ class OperationsDashboard(Construct):
     """A CloudWatch dashboard named ``dashboard_name`` (attribute ``dashboard``).
 
     ``alarms`` are shown in an alarm status widget at the top: pass every alarm that pages a
-    person. ``metrics_namespace`` is the functions' POWERTOOLS_METRICS_NAMESPACE.
+    person. ``metrics_namespace`` is the functions' POWERTOOLS_METRICS_NAMESPACE. The NAT row
+    shows the gateways when ``nat_gateway_ids`` is not empty, else the ``nat_instance_ids``.
     """
 
     def __init__(

@@ -143,8 +143,9 @@ class PrivateNetwork(Construct):
             acknowledge(
                 subnet,
                 {
-                    "AwsSolutions-EC23": "Public subnets hold only the NAT gateway; no instance "
-                    "or listener accepts inbound traffic there",
+                    "AwsSolutions-EC23": "Public subnets hold only the NAT (a gateway, or an "
+                    "instance whose security group admits nothing from the internet); no "
+                    "listener accepts inbound traffic there",
                 },
             )
 
