@@ -15,15 +15,19 @@ from aws_cdk import App, Aspects, Duration, Environment, Tags, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
+from cdk_constructs.alarm_topic import notify
 from cdk_constructs.known_cdk_artefacts import AcknowledgeKnownCdkArtefacts
 from cdk_constructs.local_python_bundler import BundlingError
+from cdk_constructs.ops_dashboard import DashboardFunction
 from cdk_constructs.retention import retention_days
+from stacks.alerts_stack import AlertsStack
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
-from stacks.compute_stack import ComputeStack
+from stacks.compute_stack import METRICS_NAMESPACE, ComputeStack
 from stacks.config import ConfigError, StageConfig, apply_overrides, stage_config
 from stacks.data_stack import DataStack
 from stacks.edge_stack import EdgeStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
 
 OVERRIDE_PREFIX = "taskly:"
@@ -36,8 +40,10 @@ class TasklyStage:
     network: NetworkStack
     data: DataStack
     auth: AuthStack
+    alerts: AlertsStack
     compute: ComputeStack
     edge: EdgeStack
+    monitoring: MonitoringStack
 
 
 def load_config(app: App) -> StageConfig:
@@ -57,14 +63,16 @@ def load_config(app: App) -> StageConfig:
 def compose(app: App, config: StageConfig) -> TasklyStage:
     """Build every stack of ``config``'s stage in ``app`` and attach the cdk-nag packs."""
     env = Environment(account=config.account, region=config.region)
+    nat_kind = "instance" if config.network.nat_instance_type else "gateway"
     network = NetworkStack(
         app,
         config.stack_name("Network"),
         env=env,
-        description="Taskly network: VPC, one NAT gateway, VPC endpoints, flow logs",
+        description=f"Taskly network: VPC, one NAT {nat_kind}, VPC endpoints, flow logs",
         cidr=config.network.vpc_cidr,
         interface_endpoints=config.network.interface_endpoints,
         flow_log_retention=retention_days(config.network.flow_log_retention_days),
+        nat_instance_type=config.network.nat_instance_type,
     )
     data = DataStack(
         app,
@@ -91,6 +99,16 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         logout_urls=config.auth.logout_urls,
         domain_prefix=config.auth.domain_prefix,
         protect_data=config.data.protect_data,
+    )
+    alerts = AlertsStack(
+        app,
+        config.stack_name("Alerts"),
+        env=env,
+        description="Taskly alerts: encrypted alarm topic with email subscriptions, monthly budget",
+        email_recipients=config.ops.alarm_emails,
+        monthly_budget_usd=config.ops.monthly_budget_usd,
+        stage_tag=config.name if config.ops.budget_filter_by_stage_tag else None,
+        retain_key=config.data.protect_data,
     )
     compute = ComputeStack(
         app,
@@ -122,12 +140,61 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         custom_domain=config.edge.domain_name,
         certificate_arn=config.edge.certificate_arn,
         web_acl_arn=config.edge.web_acl_arn,
+        alarm_topic=alerts.alarm_topic,
+    )
+    # The compute stack's alarms also roll deployments back; here they page a person too.
+    compute_alarms = [
+        *(
+            alarm
+            for function in compute.functions.values()
+            for alarm in (function.error_rate_alarm, function.throttle_alarm)
+        ),
+        compute.email_queue.dead_letter_alarm,
+    ]
+    notify(alerts.alarm_topic, *compute_alarms)
+    monitoring = MonitoringStack(
+        app,
+        config.stack_name("Monitoring"),
+        env=env,
+        description="Taskly monitoring: stage dashboard, DocumentDB and NAT alarms",
+        stage=config.name,
+        alarm_topic=alerts.alarm_topic,
+        other_alarms=[*compute_alarms, edge.rollback.alarm, edge.rollback.failure_alarm],
+        http_api=compute.http_api,
+        functions=[
+            DashboardFunction(
+                service=service,
+                function=function.function,
+                log_group=function.log_group,
+                reserved_concurrency=getattr(config.compute, service).reserved_concurrency,
+            )
+            for service, function in compute.functions.items()
+        ],
+        metrics_namespace=METRICS_NAMESPACE,
+        tables={"app-state": data.app_state_table, "idempotency": data.idempotency_table},
+        email_queue=compute.email_queue.queue,
+        email_dead_letter_queue=compute.email_queue.dead_letter_queue,
+        docdb_cluster_identifier=data.docdb_cluster_identifier,
+        docdb_cpu_alarm_percent=config.ops.docdb_cpu_alarm_percent,
+        docdb_connections_alarm_threshold=config.ops.docdb_connections_alarm_threshold,
+        nat_gateway_ids=network.nat_gateway_ids,
+        nat_instance_ids=network.nat_instance_ids,
+        distribution_id=edge.distribution.distribution_id,
+        cutover_function_name=edge.cutover.function.function_name,
     )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Aspects.of(app).add(AcknowledgeKnownCdkArtefacts())
     Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
-    return TasklyStage(network=network, data=data, auth=auth, compute=compute, edge=edge)
+    return TasklyStage(
+        network=network,
+        data=data,
+        auth=auth,
+        alerts=alerts,
+        compute=compute,
+        edge=edge,
+        monitoring=monitoring,
+    )
 
 
 def compose_cicd(app: App) -> CicdStack:

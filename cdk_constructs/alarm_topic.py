@@ -16,6 +16,34 @@ from constructs import Construct
 from cdk_constructs._emails import checked_recipients
 from cdk_constructs.nag import acknowledge
 
+# Everything CloudFormation and an administrator do to a key, none of the cryptographic use:
+# without PutKeyPolicy and ScheduleKeyDeletion in here the key could not be managed at all.
+KEY_ADMINISTRATION_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+
 
 class AlarmTopic(Construct):
     """An SNS topic encrypted with its own customer managed key, refusing non-TLS requests.
@@ -42,6 +70,19 @@ class AlarmTopic(Construct):
             description="Encrypts the Taskly alarm notification topic",
             enable_key_rotation=True,
             removal_policy=key_removal_policy,
+            # Instead of CDK's default kms:* for the account: IAM principals of the account
+            # (CloudFormation's deploy role, an administrator) may manage the key but not use
+            # it; only CloudWatch, below, encrypts with it.
+            policy=iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="AllowAccountToAdministerTheKey",
+                        principals=[iam.AccountRootPrincipal()],
+                        actions=list(KEY_ADMINISTRATION_ACTIONS),
+                        resources=["*"],  # in a key policy "*" means this key
+                    )
+                ]
+            ),
         )
         # CloudWatch publishes alarm notifications as its service principal; without these
         # two actions on an encrypted topic the notifications are silently dropped.
@@ -72,8 +113,15 @@ class AlarmTopic(Construct):
             },
         )
 
-    def notify_on(self, alarm: cloudwatch.Alarm) -> None:
-        """Send the alarm's ALARM and OK transitions to the topic."""
-        action = cloudwatch_actions.SnsAction(self.topic)
+    def notify_on(self, *alarms: cloudwatch.Alarm) -> None:
+        """Send the alarms' ALARM and OK transitions to the topic."""
+        notify(self.topic, *alarms)
+
+
+def notify(topic: sns.ITopic, *alarms: cloudwatch.Alarm) -> None:
+    """Send each alarm's ALARM and OK transitions to ``topic`` (e.g. an AlarmTopic's, passed to
+    another stack): the person paged also learns when it is over."""
+    action = cloudwatch_actions.SnsAction(topic)
+    for alarm in alarms:
         alarm.add_alarm_action(action)
         alarm.add_ok_action(action)

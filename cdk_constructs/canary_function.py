@@ -95,6 +95,7 @@ class CanaryFunction(Construct):
         log_retention: logs.RetentionDays,
         log_level: str,
         error_rate_threshold_percent: float = 2,
+        system_log_level: lambda_.SystemLogLevel = lambda_.SystemLogLevel.INFO,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
@@ -140,7 +141,10 @@ class CanaryFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel(log_level),
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            # INFO keeps Lambda's one platform.report line per invocation: Lambda publishes no
+            # init-duration metric, and that line's initDurationMs is what the operations
+            # dashboard's cold-start widget reads. WARN would drop it.
+            system_log_level_v2=system_log_level,
             log_group=self.log_group,
             vpc=vpc,
             vpc_subnets=vpc_subnets,

@@ -1,23 +1,56 @@
-"""VPC with public, private-with-egress and isolated subnets, one NAT gateway and flow logs."""
+"""VPC with public, private-with-egress and isolated subnets, one NAT (gateway or instance)
+and flow logs."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aspects, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge_checkov
+from cdk_constructs.nag import acknowledge, acknowledge_checkov
 
 HTTPS_PORT = 443
+# Amazon Linux 2023 boots from /dev/xvda, an 8 GiB snapshot.
+NAT_INSTANCE_ROOT_DEVICE = "/dev/xvda"
+NAT_INSTANCE_ROOT_GB = 8
+# Our own boot script instead of CDK's default, which on Amazon Linux 2023 can lose a race
+# with dnf's cache cleanup and leave the instance without NAT (aws/aws-cdk#36717), and which
+# relies on `route` and `service iptables save`. Each step is idempotent, so a retry is safe.
+NAT_INSTANCE_USER_DATA = (
+    "set -euo pipefail",
+    "for _ in $(seq 1 30); do dnf install -y iptables-services && break; sleep 10; done",
+    "rpm -q iptables-services",
+    "echo 'net.ipv4.ip_forward=1' > /etc/sysctl.d/90-nat-instance.conf",
+    "sysctl -p /etc/sysctl.d/90-nat-instance.conf",
+    "systemctl enable --now iptables",
+    "interface=$(ip route show default | awk '{print $5; exit}')",
+    'iptables -t nat -C POSTROUTING -o "$interface" -j MASQUERADE 2>/dev/null'
+    ' || iptables -t nat -A POSTROUTING -o "$interface" -j MASQUERADE',
+    # iptables-services starts with a FORWARD chain that rejects everything.
+    "iptables -F FORWARD",
+    "iptables-save > /etc/sysconfig/iptables",
+)
+NAT_INSTANCE_REASONS = {
+    "AwsSolutions-EC28": "Basic 5-minute EC2 metrics cover a NAT instance's status checks and "
+    "network bytes on the stage dashboard; detailed monitoring would add ~$2/month to a "
+    "stage that uses an instance to save money",
+    "AwsSolutions-EC29": "The NAT instance holds no state and CloudFormation must be able to "
+    "replace it when a deploy picks up a newer Amazon Linux AMI; termination protection "
+    "would block exactly that",
+}
 
 
 class PrivateNetwork(Construct):
-    """Two-AZ VPC for the Lambda functions and DocumentDB.
+    """Two-AZ VPC for the Lambda functions and DocumentDB (``vpc``, ``nat_gateway_ids`` or
+    ``nat_instance_ids``, ``lambda_security_group``, ``flow_log_group``).
 
     One NAT gateway (not one per AZ): it is the single largest fixed cost of the stack
     (~$32/month plus data); an AZ outage only cuts the functions' internet egress, while
     S3/DynamoDB traffic stays on gateway endpoints and Secrets Manager on an interface one.
+    With ``nat_instance_type`` one NAT instance replaces the gateway (for a stage that can
+    trade managed availability for ~$29/month): Amazon Linux 2023 on Graviton, encrypted
+    root volume, IMDSv2 only, reachable only on 443 from ``lambda_security_group``.
     """
 
     def __init__(
@@ -27,15 +60,19 @@ class PrivateNetwork(Construct):
         *,
         cidr: str,
         flow_log_retention: logs.RetentionDays,
+        nat_instance_type: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
 
+        # Held so the gateway or instance ids can be handed to the alarms.
+        nat_provider = _nat_provider(nat_instance_type)
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(cidr),
             max_azs=2,
             nat_gateways=1,
+            nat_gateway_provider=nat_provider,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
                     name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
@@ -54,6 +91,11 @@ class PrivateNetwork(Construct):
                 ),
             },
         )
+
+        nat_ids = [gateway.gateway_id for gateway in nat_provider.configured_gateways]
+        instance_nat = isinstance(nat_provider, ec2.NatInstanceProviderV2)
+        self.nat_gateway_ids: list[str] = [] if instance_nat else nat_ids
+        self.nat_instance_ids: list[str] = nat_ids if instance_nat else []
 
         self.flow_log_group = logs.LogGroup(
             self,
@@ -86,3 +128,54 @@ class PrivateNetwork(Construct):
         self.lambda_security_group.add_egress_rule(
             ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS_PORT), "HTTPS to AWS APIs and SES"
         )
+        if isinstance(nat_provider, ec2.NatInstanceProviderV2):
+            # The provider admits nothing by default (OUTBOUND_ONLY): open exactly what the
+            # functions send through it.
+            nat_provider.security_group.add_ingress_rule(
+                self.lambda_security_group,
+                ec2.Port.tcp(HTTPS_PORT),
+                "HTTPS from Taskly functions, forwarded to AWS APIs",
+            )
+            for instance in nat_provider.gateway_instances:
+                _harden_nat_instance(instance)
+
+
+def _nat_provider(instance_type: str | None) -> ec2.NatProvider:
+    if instance_type is None:
+        return ec2.NatProvider.gateway()
+    return ec2.NatProvider.instance_v2(
+        instance_type=ec2.InstanceType(instance_type),
+        # Resolved from the public SSM parameter at deploy time: no lookup at synth.
+        machine_image=ec2.MachineImage.latest_amazon_linux2023(
+            cpu_type=ec2.AmazonLinuxCpuType.ARM_64
+        ),
+        default_allowed_traffic=ec2.NatTrafficDirection.OUTBOUND_ONLY,
+        # A busy month throttles the instance to its baseline instead of billing surplus
+        # credits, so the fixed cost stays fixed.
+        credit_specification=ec2.CpuCredits.STANDARD,
+        user_data=_nat_user_data(),
+    )
+
+
+def _nat_user_data() -> ec2.UserData:
+    user_data = ec2.UserData.for_linux()
+    user_data.add_commands(*NAT_INSTANCE_USER_DATA)
+    return user_data
+
+
+def _harden_nat_instance(instance: ec2.Instance) -> None:
+    Aspects.of(instance).add(ec2.InstanceRequireImdsv2Aspect())
+    resource = instance.instance
+    acknowledge(resource, NAT_INSTANCE_REASONS)
+    resource.ebs_optimized = True
+    resource.block_device_mappings = [
+        ec2.CfnInstance.BlockDeviceMappingProperty(
+            device_name=NAT_INSTANCE_ROOT_DEVICE,
+            ebs=ec2.CfnInstance.EbsProperty(
+                encrypted=True,
+                volume_type="gp3",
+                volume_size=NAT_INSTANCE_ROOT_GB,
+                delete_on_termination=True,
+            ),
+        )
+    ]

@@ -40,6 +40,13 @@ DOCDB_INSTANCE_CLASSES = ("serverless", "t4g.medium", "r6g.large", "r6g.xlarge",
 # The CloudWatch Logs retention periods that cdk_constructs.retention maps.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 PRICE_CLASSES = ("PRICE_CLASS_100", "PRICE_CLASS_200", "PRICE_CLASS_ALL")
+# Graviton burstable types for a NAT instance (the AMI is the arm64 Amazon Linux 2023).
+NAT_INSTANCE_TYPES = ("t4g.nano", "t4g.micro", "t4g.small", "t4g.medium")
+# AWS Budgets accepts at most ten email subscribers per notification.
+MAX_BUDGET_RECIPIENTS = 10
+# Connections one tasks execution environment may hold to each DocumentDB instance: a pool of
+# at most 2 plus PyMongo's 2 monitoring sockets (lambda_src/taskly/data/documentdb.py).
+DOCDB_CONNECTIONS_PER_ENVIRONMENT = 4
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -95,6 +102,9 @@ class NetworkConfig:
     vpc_cidr: str
     interface_endpoints: tuple[str, ...]
     flow_log_retention_days: int
+    # None: one managed NAT gateway. An instance type: one NAT instance of that type instead
+    # (about $29/month less; no managed availability, replaced when its AMI changes).
+    nat_instance_type: str | None = None
 
     def validate(self, prefix: str) -> None:
         try:
@@ -105,6 +115,8 @@ class NetworkConfig:
             _fail(f"{prefix}.vpc_cidr", self.vpc_cidr, "a /16 to /22 network (6 subnets in 2 AZs)")
         for name in self.interface_endpoints:
             _check_choice(f"{prefix}.interface_endpoints", name, INTERFACE_ENDPOINTS)
+        if self.nat_instance_type is not None:
+            _check_choice(f"{prefix}.nat_instance_type", self.nat_instance_type, NAT_INSTANCE_TYPES)
         if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
             _fail(f"{prefix}.interface_endpoints", self.interface_endpoints, "no duplicates")
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
@@ -243,13 +255,44 @@ class EdgeConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class OpsConfig:
+    # Receive every alarm that needs a person and both budget alerts (each confirms once).
     alarm_emails: tuple[str, ...]
     monthly_budget_usd: int
+    # Per DocumentDB instance: the alarm fires above this many connections. Set it above what
+    # the tasks function can legitimately open (see DOCDB_CONNECTIONS_PER_ENVIRONMENT); more
+    # than that means a leak or a client that is not ours.
+    docdb_connections_alarm_threshold: int
+    docdb_cpu_alarm_percent: int = 80
+    # False: the budget watches the whole account (right when each stage has its own account,
+    # and never silent). True: only costs tagged stage=<name>, which needs the `stage` tag
+    # activated as a cost allocation tag first, or the budget sees nothing at all.
+    budget_filter_by_stage_tag: bool = False
 
     def validate(self, prefix: str) -> None:
+        if not 1 <= len(self.alarm_emails) <= MAX_BUDGET_RECIPIENTS:
+            _fail(
+                f"{prefix}.alarm_emails",
+                self.alarm_emails,
+                f"1 to {MAX_BUDGET_RECIPIENTS} addresses (the budget alerts need a recipient)",
+            )
         for email in self.alarm_emails:
             _check_email(f"{prefix}.alarm_emails", email)
+        if len({email.lower() for email in self.alarm_emails}) != len(self.alarm_emails):
+            _fail(f"{prefix}.alarm_emails", self.alarm_emails, "no duplicates")
         _check_range(f"{prefix}.monthly_budget_usd", self.monthly_budget_usd, 1, 1_000_000)
+        _check_range(
+            f"{prefix}.docdb_connections_alarm_threshold",
+            self.docdb_connections_alarm_threshold,
+            1,
+            30_000,
+        )
+        _check_range(f"{prefix}.docdb_cpu_alarm_percent", self.docdb_cpu_alarm_percent, 1, 99)
+        if not isinstance(self.budget_filter_by_stage_tag, bool):
+            _fail(
+                f"{prefix}.budget_filter_by_stage_tag",
+                self.budget_filter_by_stage_tag,
+                "true or false",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -273,6 +316,18 @@ class StageConfig:
             _fail("region", self.region, "an AWS region such as eu-west-1")
         for section in ("network", "data", "auth", "compute", "edge", "ops"):
             getattr(self, section).validate(f"{self.name}.{section}")
+        tasks_concurrency = self.compute.tasks.reserved_concurrency
+        if tasks_concurrency is not None and (
+            self.ops.docdb_connections_alarm_threshold
+            <= tasks_concurrency * DOCDB_CONNECTIONS_PER_ENVIRONMENT
+        ):
+            _fail(
+                f"{self.name}.ops.docdb_connections_alarm_threshold",
+                self.ops.docdb_connections_alarm_threshold,
+                f"more than {tasks_concurrency * DOCDB_CONNECTIONS_PER_ENVIRONMENT} (tasks "
+                f"reserved concurrency {tasks_concurrency} x {DOCDB_CONNECTIONS_PER_ENVIRONMENT} "
+                "connections per instance), or the alarm fires at a legitimate peak",
+            )
 
     def stack_name(self, component: str) -> str:
         return f"Taskly-{self.name}-{component}"
@@ -346,6 +401,12 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
             "prod": ("secretsmanager", "sqs"),
         }[name],
         flow_log_retention_days=90 if is_prod else 14,
+        # Dev: a t4g.nano NAT instance (~$7.36/month with its IPv4 address and disk) instead of
+        # the NAT gateway (~$36.50), which is what keeps dev within $75 once it has its own
+        # dashboard and alarms. Dev can live with the trade: one instance, no managed
+        # failover, replaced (seconds to minutes without egress) when a deploy picks up a
+        # new AMI. Staging and prod keep the managed gateway.
+        nat_instance_type="t4g.nano" if name == "dev" else None,
     )
     data = DataConfig(
         # Serverless in every stage: idle capacity costs 0.5-1 DCU instead of a whole
@@ -393,6 +454,8 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
     ops = OpsConfig(
         alarm_emails=("oncall@taskly.example.com",),
         monthly_budget_usd={"dev": 75, "staging": 150, "prod": 400}[name],
+        # Legitimate peak per instance: tasks reserved concurrency x 4 (dev 20, prod 800).
+        docdb_connections_alarm_threshold=1000 if is_prod else 40,
     )
     return StageConfig(
         name=name,

@@ -14,7 +14,10 @@ from cdk_constructs.private_network import PrivateNetwork
 
 
 class NetworkStack(Stack):
-    """The VPC and what the functions need to reach AWS APIs privately."""
+    """The VPC and what the functions need to reach AWS APIs privately.
+
+    ``nat_instance_type`` replaces the NAT gateway with one NAT instance of that type.
+    """
 
     @property
     def availability_zones(self) -> list[str]:
@@ -31,6 +34,7 @@ class NetworkStack(Stack):
         cidr: str,
         interface_endpoints: tuple[str, ...],
         flow_log_retention: logs.RetentionDays,
+        nat_instance_type: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -39,6 +43,7 @@ class NetworkStack(Stack):
             "Network",
             cidr=cidr,
             flow_log_retention=flow_log_retention,
+            nat_instance_type=nat_instance_type,
         )
         InterfaceEndpoints(
             self,
@@ -48,4 +53,7 @@ class NetworkStack(Stack):
             client_security_group=network.lambda_security_group,
         )
         self.vpc: ec2.IVpc = network.vpc
+        # For the NAT alarms and dashboard (monitoring stack): one of the two lists is empty.
+        self.nat_gateway_ids: list[str] = network.nat_gateway_ids
+        self.nat_instance_ids: list[str] = network.nat_instance_ids
         self.lambda_security_group: ec2.ISecurityGroup = network.lambda_security_group

@@ -43,8 +43,8 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(resource id, statement) for every policy statement in ``template``."""
+def statements(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(resource id, resource type, statement) for every policy statement in ``template``."""
     for logical_id, resource in template["Resources"].items():
         properties = resource.get("Properties", {})
         documents = [properties.get(name) for name in POLICY_PROPERTIES.get(resource["Type"], ())]
@@ -54,19 +54,21 @@ def statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
         for document in documents:
             if isinstance(document, dict):
                 for statement in as_list(document.get("Statement", [])):
-                    yield logical_id, statement
+                    yield logical_id, resource["Type"], statement
 
 
 def violations(template: dict[str, Any]) -> list[str]:
     found = []
-    for logical_id, statement in statements(template):
+    for logical_id, resource_type, statement in statements(template):
         if statement.get("Effect") != "Allow" or "Action" not in statement:
             continue  # Deny only narrows; trust policies name principals, not resources
         actions = as_list(statement["Action"])
         for action in actions:
             if action == "*" or action.endswith(":*"):
                 found.append(f"{logical_id}: wildcard action {action}")
-        if "Resource" in statement and "*" in as_list(statement["Resource"]):
+        # In a key policy the only valid Resource is "*", and it means "this key".
+        key_policy = resource_type == "AWS::KMS::Key"
+        if not key_policy and "Resource" in statement and "*" in as_list(statement["Resource"]):
             for action in actions:
                 if action not in RESOURCE_STAR_ALLOWLIST:
                     found.append(f"{logical_id}: {action} on Resource *")
@@ -112,14 +114,27 @@ def test_the_scan_catches_what_it_should() -> None:
                     ]
                 },
             },
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+                            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"},
+                        ]
+                    }
+                },
+            },
         }
     }
-    # Then exactly the three allows and the inline role policy are reported
+    # Then exactly the three allows, the inline role policy and the key's kms:* are reported
+    # (a key policy's Resource "*" is the key itself)
     assert violations(template) == [
         "Bad: wildcard action *",
         "Bad: wildcard action s3:*",
         "Bad: sqs:SendMessage on Resource *",
         "Inline: wildcard action iam:*",
+        "Key: wildcard action kms:*",
     ]
 
 

@@ -47,6 +47,7 @@ def test_unknown_stage_lists_the_valid_ones() -> None:
         ("compute.deployment_config", "FAST", r"one of ALL_AT_ONCE, CANARY_10_PERCENT_5_MINUTES"),
         ("network.interface_endpoints", ["sqs", "sqs"], r"no duplicates"),
         ("network.interface_endpoints", ["ec2"], r"one of secretsmanager"),
+        ("network.nat_instance_type", "m5.large", r"dev\.network\.nat_instance_type: .*t4g\.nano"),
     ],
 )
 def test_invalid_values_name_the_field(key: str, value: object, message: str) -> None:
@@ -60,6 +61,15 @@ def test_an_override_is_applied_and_validated() -> None:
     changed = apply_overrides(config, {"network.vpc_cidr": "10.99.0.0/16"})
     assert changed.network.vpc_cidr == "10.99.0.0/16"
     assert config.network.vpc_cidr != changed.network.vpc_cidr
+
+
+def test_dev_can_get_the_nat_gateway_back_with_one_override() -> None:
+    config = stage_config("dev", account=None, region=None)
+    assert config.network.nat_instance_type == "t4g.nano"
+    assert (
+        apply_overrides(config, {"network.nat_instance_type": "null"}).network.nat_instance_type
+        is None
+    )
 
 
 def test_unknown_override_lists_valid_keys() -> None:

@@ -1,4 +1,5 @@
-"""Network stack: subnets, exactly one NAT, endpoints reachable only from the functions."""
+"""Network stack: subnets, exactly one NAT (gateway, or a hardened instance where the stage
+config asks for one), endpoints reachable only from the functions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
+from stacks.config import stage_config
 from tests.synth import SynthesizedStage
 
 
@@ -23,9 +25,57 @@ def test_two_azs_with_public_private_and_isolated_subnets(
             )
 
 
-def test_exactly_one_nat_gateway_in_every_stage(all_stages: list[SynthesizedStage]) -> None:
+def test_exactly_one_nat_in_every_stage(all_stages: list[SynthesizedStage]) -> None:
     for stage in all_stages:
-        stage.template("Network").resource_count_is("AWS::EC2::NatGateway", 1)
+        instance = stage_config(stage.name, account=None, region=None).network.nat_instance_type
+        template = stage.template("Network")
+        template.resource_count_is("AWS::EC2::NatGateway", 0 if instance else 1)
+        template.resource_count_is("AWS::EC2::Instance", 1 if instance else 0)
+
+
+def test_dev_nat_instance_is_hardened(dev: SynthesizedStage) -> None:
+    template = dev.template("Network")
+    [instance] = template.find_resources("AWS::EC2::Instance").values()
+    properties = instance["Properties"]
+    assert properties["InstanceType"] == "t4g.nano"
+    assert properties["SourceDestCheck"] is False
+    assert properties["CreditSpecification"] == {"CPUCredits": "standard"}
+    [root] = properties["BlockDeviceMappings"]
+    assert root["Ebs"]["Encrypted"] is True
+    # the AMI comes from the public SSM parameter at deploy time: no lookup at synth
+    assert "Ref" in properties["ImageId"]
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {"LaunchTemplateData": {"MetadataOptions": {"HttpTokens": "required"}}},
+    )
+    script = properties["UserData"]["Fn::Base64"]
+    assert "do dnf install -y iptables-services && break" in script  # aws/aws-cdk#36717
+    assert "-j MASQUERADE" in script
+    assert "iptables-save > /etc/sysconfig/iptables" in script  # survives a reboot
+
+
+def test_nat_instance_admits_only_https_from_the_lambda_group(dev: SynthesizedStage) -> None:
+    template = dev.template("Network")
+    [nat_group] = [
+        logical_id
+        for logical_id, group in template.find_resources("AWS::EC2::SecurityGroup").items()
+        if group["Properties"]["GroupDescription"] == "Security Group for NAT instances"
+    ]
+    rules = [
+        rule["Properties"]
+        for rule in template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [nat_group, "GroupId"]}
+    ]
+    assert len(rules) == 1
+    [rule] = rules
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
+    assert rule["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith("NetworkLambdaSecurityGroup")
+    [group] = [
+        g
+        for g in template.find_resources("AWS::EC2::SecurityGroup").values()
+        if g["Properties"]["GroupDescription"] == "Security Group for NAT instances"
+    ]
+    assert "SecurityGroupIngress" not in group["Properties"]  # nothing from the internet
 
 
 def test_gateway_endpoints_for_s3_and_dynamodb(dev: SynthesizedStage) -> None:

@@ -129,3 +129,16 @@ def test_passes_the_cdk_nag_packs_the_app_uses(tmp_path: Path) -> None:
 
     report = json.loads((tmp_path / "validation-report.json").read_text())
     assert all(plugin["conclusion"] == "success" for plugin in report["pluginReports"])
+
+
+def test_the_account_administers_the_key_but_only_cloudwatch_uses_it(template: Template) -> None:
+    [key] = template.find_resources("AWS::KMS::Key").values()
+    statements = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    admin = statements["AllowAccountToAdministerTheKey"]["Action"]
+
+    assert not [action for action in admin if action.endswith("*")]  # no kms:*, no kms:Get*
+    # without these two a key can never be changed or deleted again
+    assert {"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"} <= set(admin)
+    assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"} & set(admin)
+    publisher = statements["AllowCloudWatchAlarmsToPublish"]
+    assert publisher["Principal"] == {"Service": "cloudwatch.amazonaws.com"}

@@ -155,6 +155,45 @@ def test_documentdb_instances_serverless_capacity_and_unknown_classes(
     assert "db.x9.huge" in unpriced.reason
 
 
+def test_a_nat_instance_costs_its_hours_volume_and_public_address(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    root = {"DeviceName": "/dev/xvda", "Ebs": {"VolumeType": "gp3", "VolumeSize": 8}}
+    network = {
+        "Public": resource("AWS::EC2::Subnet", MapPublicIpOnLaunch=True),
+        "Private": resource("AWS::EC2::Subnet", MapPublicIpOnLaunch=False),
+        "Nat": resource(
+            "AWS::EC2::Instance",
+            InstanceType="t4g.nano",
+            SubnetId=ref("Public"),
+            BlockDeviceMappings=[root],
+        ),
+        "Inside": resource(
+            "AWS::EC2::Instance",
+            InstanceType="t4g.nano",
+            SubnetId=ref("Private"),
+            BlockDeviceMappings=[root],
+        ),
+        "Big": resource("AWS::EC2::Instance", InstanceType="m7g.large", BlockDeviceMappings=[root]),
+        "FromAmi": resource("AWS::EC2::Instance", InstanceType="t4g.nano"),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Network": network})
+
+    result = estimate(cdk_out, book)
+
+    assert line(result, "Nat", "hours").monthly_usd == pytest.approx(720 * 0.01)
+    assert line(result, "Nat", "volume /dev/xvda").monthly_usd == pytest.approx(8 * 0.1)
+    assert line(result, "Nat", "public-ipv4").monthly_usd == pytest.approx(720 * 0.01)
+    # a private instance gets no public address
+    assert {i.charge for i in result.fixed if i.resource == "Inside"} == {
+        "hours",
+        "volume /dev/xvda",
+    }
+    unpriced = {u.resource: u.reason for u in result.unpriced}
+    assert "m7g.large has no price" in unpriced["Big"]
+    assert "come from the AMI" in unpriced["FromAmi"]
+
+
 def test_a_cluster_without_instances_is_flagged(
     write_assembly: WriteAssembly, book: PriceBook
 ) -> None:
@@ -293,6 +332,58 @@ def test_variable_cost_of_the_api_path(write_assembly: WriteAssembly, book: Pric
     assert line(result, "ApiAlias", "provisioned").monthly_usd == pytest.approx(provisioned)
     polls = 5 * (3600 / 20) * 720  # five pollers, a 20-second long poll each, all month
     assert line(result, "WorkerMapping", "polling").monthly_usd == pytest.approx(polls / 1e6 * 0.4)
+
+
+def _routes(integration: str, count: int) -> dict[str, Any]:
+    target = {"Fn::Join": ["", ["integrations/", ref(integration)]]}
+    return {
+        f"{integration}Route{index}": resource("AWS::ApiGatewayV2::Route", Target=target)
+        for index in range(count)
+    }
+
+
+def test_each_api_request_invokes_one_function_split_by_migrated_routes(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    # Given two functions behind the HTTP API: tasks serves 3 migrated routes, profile 1, and
+    # the legacy proxy route invokes no function at all
+    compute = {
+        "Api": resource("AWS::ApiGatewayV2::Api", ProtocolType="HTTP"),
+        "Tasks": resource("AWS::Lambda::Function", MemorySize=1024, Architectures=["arm64"]),
+        "Profile": resource("AWS::Lambda::Function", MemorySize=512, Architectures=["arm64"]),
+        "TasksIntegration": resource(
+            "AWS::ApiGatewayV2::Integration",
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=ref("Tasks"),
+        ),
+        "ProfileIntegration": resource(
+            "AWS::ApiGatewayV2::Integration",
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=ref("Profile"),
+        ),
+        "LegacyIntegration": resource(
+            "AWS::ApiGatewayV2::Integration",
+            IntegrationType="HTTP_PROXY",
+            IntegrationUri="https://x",
+        ),
+        **_routes("TasksIntegration", 3),
+        **_routes("ProfileIntegration", 1),
+        **_routes("LegacyIntegration", 1),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Compute": compute})
+
+    # When 10,000 requests a day arrive (300,000 a month)
+    result = estimate(cdk_out, book, requests_per_day=10_000)
+
+    # Then tasks gets 3/4 of them and profile 1/4: 300,000 Lambda requests, not 600,000
+    tasks = line(result, "Tasks", "requests", variable=True)
+    profile = line(result, "Profile", "requests", variable=True)
+    assert tasks.quantity == pytest.approx(0.3 * 3 / 4)
+    assert profile.quantity == pytest.approx(0.3 * 1 / 4)
+    assert "75% of API requests" in tasks.description
+    billed_seconds = (100 + 0.1 * 1000) / 1000
+    duration = line(result, "Tasks", "duration", variable=True)
+    assert duration.quantity == pytest.approx(300_000 * 3 / 4 * 1.0 * billed_seconds)
 
 
 @pytest.mark.parametrize(

@@ -355,6 +355,52 @@ def _docdb_instance(res: Resource, stage: _StageResources, book: PriceBook) -> l
     return [_line(res, "hours", f"instance {instance_class}", book.hours_per_month, price)]
 
 
+def _ec2_instance(res: Resource, stage: _StageResources, book: PriceBook) -> list[LineItem]:
+    """Instance hours, its EBS volumes, and the public IPv4 address it gets in a public subnet."""
+    instance_type = res.properties.get("InstanceType", "")
+    price = book.ec2_instance_hour.get(instance_type)
+    if price is None:
+        raise NotPricedError(
+            f"instance type {instance_type or '(none)'} has no price in the data file"
+        )
+    volumes = [m for m in res.properties.get("BlockDeviceMappings", []) if "Ebs" in m]
+    if not volumes:
+        raise NotPricedError(
+            "the root volume's size and type come from the AMI; set BlockDeviceMappings"
+        )
+    items = [_line(res, "hours", f"instance {instance_type}", book.hours_per_month, price)]
+    for mapping in volumes:
+        ebs = mapping["Ebs"]
+        if ebs.get("VolumeType") != "gp3" or "VolumeSize" not in ebs:
+            raise NotPricedError("only gp3 volumes with an explicit VolumeSize are priced")
+        size = float(ebs["VolumeSize"])
+        device = mapping.get("DeviceName", "(device)")
+        items.append(
+            _line(
+                res,
+                f"volume {device}",
+                f"{size:g} GB gp3 volume {device}",
+                size,
+                book.prices.ebs_gp3_gb_month,
+            )
+        )
+    subnets = stage.referenced(res, res.properties.get("SubnetId"), "AWS::EC2::Subnet")
+    interfaces = res.properties.get("NetworkInterfaces", [])
+    if any(subnet.properties.get("MapPublicIpOnLaunch") is True for subnet in subnets) or any(
+        interface.get("AssociatePublicIpAddress") is True for interface in interfaces
+    ):
+        items.append(
+            _line(
+                res,
+                "public-ipv4",
+                "public IPv4 address",
+                book.hours_per_month,
+                book.prices.public_ipv4_hour,
+            )
+        )
+    return items
+
+
 def _secret(res: Resource, _: _StageResources, book: PriceBook) -> list[LineItem]:
     return [_line(res, "secret", "secret", 1, book.prices.secret_month)]
 
@@ -593,6 +639,7 @@ _FIXED_RULES: Mapping[str, _Rule] = {
     "AWS::EC2::NatGateway": _nat_gateway,
     "AWS::EC2::EIP": _elastic_ip,
     "AWS::EC2::VPCEndpoint": _vpc_endpoint,
+    "AWS::EC2::Instance": _ec2_instance,
     "AWS::DocDB::DBCluster": _docdb_cluster,
     "AWS::DocDB::DBInstance": _docdb_instance,
     "AWS::SecretsManager::Secret": _secret,
@@ -658,14 +705,17 @@ class _Traffic:
                 yield _line(
                     api, "requests", "HTTP API requests", self._millions(), p.http_api_million
                 )
+        # Each API request invokes one function, not every function behind the API.
+        shares = _api_function_shares(self.stage, api_functions)
         for function in api_functions:
             yield from _lambda_items(
                 function,
                 self.stage,
                 self.book,
-                invocations=self.requests,
+                invocations=self.requests * shares[(function.stack, function.logical_id)],
                 duration_ms=a.api_function_duration_ms.value,
                 role="API",
+                share=shares[(function.stack, function.logical_id)],
             )
         for api_stage in self.stage.of_type("AWS::ApiGatewayV2::Stage"):
             if api_stage.properties.get("AccessLogSettings", {}).get("DestinationArn"):
@@ -822,6 +872,7 @@ def _lambda_items(
     invocations: float,
     duration_ms: float,
     role: str,
+    share: float | None = None,
 ) -> Iterator[LineItem]:
     a = book.assumptions
     memory = _memory_gb(function)
@@ -833,7 +884,8 @@ def _lambda_items(
     yield _line(
         function,
         "requests",
-        f"{role} function requests",
+        f"{role} function requests"
+        + (f" ({share:.0%} of API requests, by migrated routes)" if share is not None else ""),
         invocations / MILLION,
         book.prices.lambda_requests_million,
     )
@@ -879,6 +931,32 @@ def _api_functions(stage: _StageResources) -> list[Resource]:
         ):
             functions[(function.stack, function.logical_id)] = function
     return list(functions.values())
+
+
+def _api_function_shares(
+    stage: _StageResources, api_functions: list[Resource]
+) -> dict[tuple[str, str], float]:
+    """The share of API requests each API function serves: requests are spread evenly over
+    the migrated routes, so a function gets the share of the Lambda routes that target it.
+
+    Integrations no route targets (a template without routes) count as one route each.
+    """
+    routes_per_integration: dict[tuple[str, str], int] = {}
+    for route in stage.of_type("AWS::ApiGatewayV2::Route"):
+        target = route.properties.get("Target")
+        for integration in stage.referenced(route, target, "AWS::ApiGatewayV2::Integration"):
+            key = (integration.stack, integration.logical_id)
+            routes_per_integration[key] = routes_per_integration.get(key, 0) + 1
+    weights = {(function.stack, function.logical_id): 0.0 for function in api_functions}
+    for integration in stage.of_type("AWS::ApiGatewayV2::Integration"):
+        if integration.properties.get("IntegrationType") != "AWS_PROXY":
+            continue
+        routes = routes_per_integration.get((integration.stack, integration.logical_id), 1)
+        functions = stage.function_behind(integration, integration.properties.get("IntegrationUri"))
+        for function in functions:
+            weights[(function.stack, function.logical_id)] += routes / len(functions)
+    total = sum(weights.values())
+    return {key: weight / total for key, weight in weights.items()} if total else weights
 
 
 def _queue_workers(stage: _StageResources) -> list[tuple[Resource, Resource]]:

@@ -97,6 +97,7 @@ class Prices(_Strict):
     sqs_million: Price
     xray_trace_million: Price
     s3_storage_gb_month: Price
+    ebs_gp3_gb_month: Price
     waf_web_acl_month: Price
     waf_rule_month: Price
     waf_request_million: Price
@@ -147,6 +148,7 @@ class PriceBook(_Strict):
     prices: Prices
     allowances: Allowances
     docdb_instance_hour: dict[str, Price]
+    ec2_instance_hour: dict[str, Price]
     free: dict[str, FreeType]
     assumptions: Assumptions
 
@@ -162,6 +164,7 @@ class PriceBook(_Strict):
     def last_checked(self) -> date:
         dates = [price.checked for price in self.prices.__dict__.values()]
         dates += [price.checked for price in self.docdb_instance_hour.values()]
+        dates += [price.checked for price in self.ec2_instance_hour.values()]
         return max(dates)
 
     def free_type(self, resource_type: str) -> FreeType | None:

@@ -1,0 +1,52 @@
+"""Alerts stack: where alarms and the budget reach a person.
+
+Deployed before the stacks that own alarms (compute, edge, monitoring), which receive its
+``alarm_topic`` as a constructor argument: the topic cannot live in the monitoring stack,
+which imports from those stacks and would close a dependency cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from cdk_constructs.alarm_topic import AlarmTopic
+from cdk_constructs.budget_alerts import BudgetAlerts
+
+
+class AlertsStack(Stack):
+    """The encrypted alarm topic (``alarm_topic``) and the stage's monthly budget (``budget``).
+
+    ``stage_tag`` narrows the budget to costs tagged ``stage=<value>`` (None: whole account).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        email_recipients: Sequence[str],
+        monthly_budget_usd: float,
+        stage_tag: str | None,
+        retain_key: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        topic = AlarmTopic(
+            self,
+            "AlarmTopic",
+            email_recipients=email_recipients,
+            key_removal_policy=RemovalPolicy.RETAIN if retain_key else RemovalPolicy.DESTROY,
+        )
+        self.alarm_topic: sns.ITopic = topic.topic
+        self.budget = BudgetAlerts(
+            self,
+            "Budget",
+            monthly_limit_usd=monthly_budget_usd,
+            recipient_emails=email_recipients,
+            cost_filter_tags={"stage": stage_tag} if stage_tag else None,
+        )
