@@ -9,7 +9,6 @@ from the inputs all the same. Here ``stage`` is one synthesized stage per test p
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from aws_cdk.assertions import Template
 
 from app import TasklyStage, compose
 from stacks.config import STAGE_NAMES, StageConfig, stage_config
+from tests.synth import CDK_JSON_CONTEXT
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # The pre-traffic hook is plain Python: its tests import it like Lambda does.
@@ -30,8 +30,7 @@ sys.path.insert(0, str(REPOSITORY / "lambda_src"))
 
 def cdk_context(**extra: Any) -> dict[str, Any]:
     """cdk.json's context plus the resource paths the CLI asks for (tests look resources up)."""
-    context: dict[str, Any] = json.loads((REPOSITORY / "cdk.json").read_text())["context"]
-    return {**context, "aws:cdk:enable-path-metadata": True, **extra}
+    return {**CDK_JSON_CONTEXT, "aws:cdk:enable-path-metadata": True, **extra}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from cdk_constructs.known_cdk_artefacts import AcknowledgeKnownCdkArtefacts
 from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from stacks.edge_stack import EdgeStack
 from tests.edge.fakes import InMemoryKeyValueStore
+from tests.synth import CDK_JSON_CONTEXT, SKIP_BUNDLING
 
 REPO = Path(__file__).resolve().parents[2]
 EDGE_TESTS = Path(__file__).resolve().parent
@@ -137,18 +138,9 @@ class EdgeSynth:
     stacks: dict[str, Any]
 
 
-# Feature flags the edge templates depend on; cdk.json sets them for the real app.
-EDGE_FEATURE_FLAGS = {
-    # S3 server access logs delivered through a bucket policy, not the legacy ACL property.
-    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
-}
-
-
 def _app_context() -> dict[str, Any]:
-    # The real app's context when cdk.json is there, so tests see what `cdk synth` produces.
-    cdk_json = REPO / "cdk.json"
-    context = json.loads(cdk_json.read_text())["context"] if cdk_json.exists() else {}
-    return {**EDGE_FEATURE_FLAGS, **context, "aws:cdk:bundling-stacks": []}
+    # The real app's context (cdk.json's feature flags), so tests see what `cdk synth` produces.
+    return {**CDK_JSON_CONTEXT, **SKIP_BUNDLING}
 
 
 @pytest.fixture(scope="session")
