@@ -9,18 +9,10 @@ store and nothing else.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import jsii
 from aws_cdk import (
-    AssetHashType,
-    BundlingOptions,
-    DockerImage,
     Duration,
-    ILocalBundling,
     RemovalPolicy,
 )
 from aws_cdk import aws_cloudfront as cloudfront
@@ -34,9 +26,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from cdk_constructs.local_python_bundler import PythonBundle, bundled_code
 from cdk_constructs.nag import acknowledge, acknowledge_checkov
 
-ROLLBACK_PACKAGE = Path(__file__).resolve().parents[1] / "lambda_src" / "cutover_rollback"
+LAMBDA_SRC = Path(__file__).resolve().parents[1] / "lambda_src"
+ROLLBACK_PACKAGE = LAMBDA_SRC / "cutover_rollback"
+ROLLBACK_LOCK = LAMBDA_SRC / "requirements-rollback.lock"
 HANDLER = "cutover_rollback.handler.handler"
 KVS_ARN_VARIABLE = "CUTOVER_KVS_ARN"
 # What the function calls (weight_store.py): read the ETag and keys, write conditionally.
@@ -45,77 +40,14 @@ KVS_ACTIONS = (
     "cloudfront-keyvaluestore:ListKeys",
     "cloudfront-keyvaluestore:UpdateKeys",
 )
-_PIP_TARGET = (
-    "--platform",
-    "manylinux2014_aarch64",
-    "--implementation",
-    "cp",
-    "--python-version",
-    "3.13",
-    "--only-binary=:all:",
-)
-
-
-@jsii.implements(ILocalBundling)
-class LocalPipBundling:
-    """Builds the function's asset without Docker: pinned aarch64 wheels plus the package.
-
-    ``awscrt`` (the SigV4A signer the KeyValueStore API requires) is a compiled wheel, so pip
-    is told the Lambda platform explicitly instead of installing for this machine.
-    """
-
-    def __init__(self, *, package: Path) -> None:
-        self._package = package
-
-    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: object) -> bool:
-        output = Path(output_dir)
-        subprocess.run(  # noqa: S603 - fixed argv: this interpreter's pip and a pinned file
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-compile",
-                *_PIP_TARGET,
-                "--requirement",
-                str(self._package / "requirements.txt"),
-                "--target",
-                str(output),
-            ],
-            check=True,
-        )
-        # Console scripts are for shells, not for the function.
-        shutil.rmtree(output / "bin", ignore_errors=True)
-        shutil.copytree(
-            self._package,
-            output / self._package.name,
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt"),
-        )
-        return True
 
 
 def rollback_code() -> lambda_.Code:
-    return lambda_.Code.from_asset(
-        str(ROLLBACK_PACKAGE),
-        # The source (handler + pinned requirements) decides the hash, so synth is reproducible
-        # and a change in either is a code change.
-        asset_hash_type=AssetHashType.SOURCE,
-        exclude=["__pycache__", "*.pyc"],
-        bundling=BundlingOptions(
-            local=LocalPipBundling(package=ROLLBACK_PACKAGE),
-            # Used only where local bundling is impossible; same result inside SAM's image.
-            image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.13"),
-            platform="linux/arm64",
-            command=[
-                "bash",
-                "-c",
-                "pip install --no-compile -r requirements.txt -t /asset-output"
-                " && mkdir /asset-output/cutover_rollback"
-                " && cp *.py /asset-output/cutover_rollback/",
-            ],
-        ),
+    """The rollback package and its locked dependencies, bundled without Docker like every
+    Taskly function (its own boto3: the runtime's has no awscrt, which SigV4A needs)."""
+    return bundled_code(
+        root=ROLLBACK_PACKAGE,
+        bundle=PythonBundle(packages=(ROLLBACK_PACKAGE,), requirements=ROLLBACK_LOCK),
     )
 
 

@@ -2,10 +2,10 @@
 
 # The Lambda Python runtime ships these (boto3 and what it depends on): never bundled.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
-LAMBDA_LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes \
+LAMBDA_LOCK_ALL := $(VENV)/bin/uv pip compile --quiet --generate-hashes \
 	--python-platform aarch64-manylinux2014 --python-version 3.13 \
-	--custom-compile-command "make lock" \
-	$(foreach package,$(RUNTIME_PROVIDED),--no-emit-package $(package))
+	--custom-compile-command "make lock"
+LAMBDA_LOCK := $(LAMBDA_LOCK_ALL) $(foreach package,$(RUNTIME_PROVIDED),--no-emit-package $(package))
 
 TEST_TARGETS += test-compute
 
@@ -13,6 +13,8 @@ TEST_TARGETS += test-compute
 lock: $(DEV_STAMP) ## Re-pin the Lambda bundles' dependencies (lambda_src/*.lock, arm64, Python 3.13)
 	$(LAMBDA_LOCK) lambda_src/requirements.txt -o lambda_src/requirements.lock
 	$(LAMBDA_LOCK) lambda_src/requirements-docdb.txt -o lambda_src/requirements-docdb.lock
+	@# The rollback function bundles its own boto3: the runtime's lacks awscrt (SigV4A).
+	$(LAMBDA_LOCK_ALL) lambda_src/requirements-rollback.txt -o lambda_src/requirements-rollback.lock
 
 .PHONY: routes
 routes: $(APP_STAMP) ## Print the migration table: method, path, service or "legacy"

@@ -13,6 +13,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from cdk_constructs.cutover_rollback import ROLLBACK_LOCK, ROLLBACK_PACKAGE
 from cdk_constructs.local_python_bundler import BundlingError, PythonBundle
 from stacks.compute_stack import service_bundles
 
@@ -39,7 +40,12 @@ def main(argv: list[str]) -> int:
     built: dict[str, str] = {}
     print(f"{'service':<14}{'files':>7}{'unzipped MiB':>14}{'zipped MiB':>12}{'seconds':>9}")
     try:
-        bundles: dict[str, PythonBundle] = service_bundles()
+        bundles: dict[str, PythonBundle] = {
+            **service_bundles(),
+            "cutover_rollback": PythonBundle(
+                packages=(ROLLBACK_PACKAGE,), requirements=ROLLBACK_LOCK
+            ),
+        }
         for service, bundle in bundles.items():
             fingerprint = bundle.fingerprint()
             if fingerprint in built:

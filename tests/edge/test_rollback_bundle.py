@@ -7,7 +7,8 @@ from pathlib import Path
 
 from aws_cdk import DockerImage
 
-from cdk_constructs.cutover_rollback import ROLLBACK_PACKAGE, LocalPipBundling
+from cdk_constructs.cutover_rollback import ROLLBACK_LOCK, ROLLBACK_PACKAGE
+from cdk_constructs.local_python_bundler import LocalPythonBundler, PythonBundle
 
 ELF_MACHINE_AARCH64 = 183
 
@@ -23,7 +24,8 @@ def test_local_bundle_holds_the_package_and_aarch64_awscrt(tmp_path: Path) -> No
     output.mkdir()
     image = DockerImage.from_registry("unused")
 
-    assert LocalPipBundling(package=ROLLBACK_PACKAGE).try_bundle(str(output), image=image)
+    bundle = PythonBundle(packages=(ROLLBACK_PACKAGE,), requirements=ROLLBACK_LOCK)
+    assert LocalPythonBundler(bundle).try_bundle(str(output), image=image)
 
     package = output / "cutover_rollback"
     assert sorted(p.name for p in package.iterdir()) == [
