@@ -6,6 +6,11 @@ MAKEFLAGS += --no-print-directory
 
 STAGE ?= dev
 STAGES := dev staging prod
+# An unknown stage stops make at once, in one line, before anything is installed or run
+# (app.py checks it again for direct `npx cdk` use).
+ifneq ($(words $(STAGE))$(filter $(STAGE),$(STAGES)),1$(STAGE))
+$(error unknown stage '$(STAGE)'; choose one of: $(STAGES))
+endif
 # Lambda runs Python 3.13; use it locally when present so tests see the same interpreter.
 PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
 VENV ?= .venv
