@@ -28,6 +28,28 @@ EMAIL_VISIBILITY_TIMEOUT = 2
 EMAIL_MAX_RECEIVE_COUNT = 5
 
 
+def create_tables(dynamodb: Any, *, app_state_table: str, idempotency_table: str) -> None:
+    """The two DynamoDB tables in the shapes the data stack deploys (pk/sk; Powertools' id)."""
+    dynamodb.create_table(
+        TableName=app_state_table,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.create_table(
+        TableName=idempotency_table,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 class LocalStack:
     """moto on ``http://localhost:<port>`` plus the resources the data stack would create."""
 
@@ -65,24 +87,10 @@ class LocalStack:
     def _create_resources(self) -> dict[str, str]:
         import boto3
 
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName="taskly-local-app-state",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName="taskly-local-idempotency",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
+        create_tables(
+            boto3.client("dynamodb"),
+            app_state_table="taskly-local-app-state",
+            idempotency_table="taskly-local-idempotency",
         )
         sqs = boto3.client("sqs")
         self.dlq_url = sqs.create_queue(QueueName="taskly-local-email-dlq")["QueueUrl"]

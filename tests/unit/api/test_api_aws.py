@@ -22,6 +22,7 @@ from taskly.models.email import TaskSharedEmail
 from taskly.models.profile import PreferencesUpdate, Theme
 
 from tools.local_api.events import LocalLambdaContext
+from tools.local_api.stack import create_tables
 
 SENDER = "no-reply@taskly.example.com"
 IDEMPOTENCY_TABLE = "taskly-test-idempotency"
@@ -33,24 +34,10 @@ def account() -> Iterator[None]:
     with mock_aws():
         aws.client.cache_clear()
         email_worker.worker.cache_clear()
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName=APP_STATE_TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName=IDEMPOTENCY_TABLE,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
+        create_tables(
+            boto3.client("dynamodb"),
+            app_state_table=APP_STATE_TABLE,
+            idempotency_table=IDEMPOTENCY_TABLE,
         )
         boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
         yield
