@@ -1,0 +1,17 @@
+# DocumentDB code over a real MongoDB wire protocol: a local SecantusDB server with TLS and
+# SCRAM (tools/local_db), the wire suite (tests/wire) and the data check (tools/datacheck).
+# See docs/api.md, "The wire-protocol suite".
+
+WIRE_STAMP := $(VENV)/.wire-deps
+
+$(WIRE_STAMP): $(DEV_STAMP) requirements-wire.txt
+	$(PY) -m pip install -q -r requirements-wire.txt
+	touch $@
+
+setup: $(WIRE_STAMP)
+
+TEST_TARGETS += test-wire
+
+.PHONY: test-wire
+test-wire: $(WIRE_STAMP) ## DocumentDB code, local API and datacheck against a real wire server (TLS + SCRAM)
+	$(call pytest_suite,tests/wire -q)

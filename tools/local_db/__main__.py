@@ -1,0 +1,65 @@
+"""``python -m tools.local_db serve --state-dir DIR``: the local wire server in the foreground.
+
+Prints one line with the address once clients can connect; the connection details
+(URI parts, CA file, passwords) are in ``DIR/connection.json``. Ctrl-C or SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from tools.local_db.paths import CONNECTION_FILE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tools.local_db")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server until Ctrl-C / SIGTERM")
+    serve.add_argument("--state-dir", type=Path, required=True)
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    serve.add_argument(
+        "--memory", action="store_true", help="keep data in memory only (default: DIR/data)"
+    )
+    serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        # Here, not at the top: without requirements-wire.txt this is one line, not a traceback.
+        from tools.local_db.server import serve  # noqa: PLC0415
+    except ImportError as exc:
+        print(f"error: {exc}; run `make setup` (requirements-wire.txt)", file=sys.stderr)
+        return 2
+
+    def announce(connection: dict[str, Any]) -> None:
+        print(
+            f"local MongoDB-wire server (SecantusDB, TLS + SCRAM, replica set "
+            f"{connection['replica_set']}) on {connection['host']}:{connection['port']} "
+            f"(pid {connection['pid']}); connection details in "
+            f"{args.state_dir / CONNECTION_FILE}",
+            flush=True,
+        )
+
+    try:
+        serve(
+            state_dir=args.state_dir,
+            port=args.port,
+            memory=args.memory,
+            parent_pid=args.parent_pid,
+            on_ready=announce,
+        )
+    except OSError as exc:
+        print(f"error: the local MongoDB-wire server could not start: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
