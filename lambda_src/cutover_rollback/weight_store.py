@@ -8,6 +8,9 @@ CloudFront Function reads (``lambda_src/edge/cutover.js``) and interprets them t
   Missing or malformed means everyone stays on the legacy origin.
 - ``kill_switch``: missing or ``"off"`` lets the weight apply; any other value sends everyone
   to legacy whatever the weight is.
+- ``override_token_sha256``: SHA-256 (hex) of the tester override token; the function forces
+  the origin a tester asks for only when the token sent hashes to it. The token itself is
+  never stored.
 - ``last_change``: who changed the state, when and why (the function never reads it).
 
 Every write is conditional on the store's ETag (``If-Match``). A conflicting write by someone
@@ -30,6 +33,7 @@ from botocore.exceptions import ClientError
 WEIGHT_KEY = "weight"
 KILL_SWITCH_KEY = "kill_switch"
 LAST_CHANGE_KEY = "last_change"
+OVERRIDE_HASH_KEY = "override_token_sha256"
 KILL_SWITCH_OFF = "off"
 KILL_SWITCH_ON = "on"
 MIN_WEIGHT = 0
@@ -37,6 +41,7 @@ MAX_WEIGHT = 100
 # The same grammar as the function's WEIGHT pattern: "030" or " 30" must not mean 30 here
 # while the edge treats them as malformed.
 _WEIGHT = re.compile(r"(100|[1-9]?[0-9])")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # KeyValueStore values are at most 1 KB.
 _MAX_VALUE_BYTES = 1024
 
@@ -78,6 +83,7 @@ class CutoverState:
     raw_weight: str | None
     raw_kill_switch: str | None
     last_change: str | None
+    override_token_hash: str | None = None
 
     @property
     def weight(self) -> int | None:
@@ -137,6 +143,7 @@ class WeightStore:
             raw_weight=values.get(WEIGHT_KEY),
             raw_kill_switch=values.get(KILL_SWITCH_KEY),
             last_change=values.get(LAST_CHANGE_KEY),
+            override_token_hash=values.get(OVERRIDE_HASH_KEY),
         )
 
     def set_weight(self, weight: int, *, actor: str) -> CutoverState:
@@ -177,6 +184,12 @@ class WeightStore:
             precondition=lambda state: not state.is_rolled_back,
         )
 
+    def set_override_token_hash(self, token_hash: str) -> CutoverState:
+        """Replace the tester override token's hash; weight, switch and their record stay."""
+        if not _SHA256_HEX.fullmatch(token_hash):
+            raise CutoverError("the override token hash must be 64 lowercase hex digits")
+        return self._put({OVERRIDE_HASH_KEY: token_hash}, precondition=None)
+
     def _write(
         self,
         *,
@@ -187,11 +200,16 @@ class WeightStore:
     ) -> CutoverState:
         stamp = self._now().strftime("%Y-%m-%dT%H:%M:%SZ")
         last_change = _truncate(f"{stamp} {change}")
-        puts = [
-            {"Key": WEIGHT_KEY, "Value": str(weight)},
-            {"Key": KILL_SWITCH_KEY, "Value": kill_switch},
-            {"Key": LAST_CHANGE_KEY, "Value": last_change},
-        ]
+        values = {
+            WEIGHT_KEY: str(weight),
+            KILL_SWITCH_KEY: kill_switch,
+            LAST_CHANGE_KEY: last_change,
+        }
+        return self._put(values, precondition=precondition)
+
+    def _put(self, values: dict[str, str], *, precondition: Precondition | None) -> CutoverState:
+        """Write ``values`` if the precondition holds on a fresh reading; the resulting state."""
+        puts = [{"Key": key, "Value": value} for key, value in values.items()]
         attempt = 1
         while True:
             state = self.read()
@@ -211,9 +229,10 @@ class WeightStore:
                 continue
             return CutoverState(
                 etag=response["ETag"],
-                raw_weight=str(weight),
-                raw_kill_switch=kill_switch,
-                last_change=last_change,
+                raw_weight=values.get(WEIGHT_KEY, state.raw_weight),
+                raw_kill_switch=values.get(KILL_SWITCH_KEY, state.raw_kill_switch),
+                last_change=values.get(LAST_CHANGE_KEY, state.last_change),
+                override_token_hash=values.get(OVERRIDE_HASH_KEY, state.override_token_hash),
             )
 
     def _call(self, operation: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:

@@ -6,6 +6,10 @@
 //                  origin (legacy). Any error or unreadable value keeps the request on legacy.
 // viewer-response: on first sight, pin the viewer's id in a cookie so the choice survives a
 //                  changing IP or a later sign-in.
+// tester override: `x-taskly-origin: new|legacy` with `x-taskly-override-token: <token>` forces
+//                  the origin for that request when the token's SHA-256 matches the hash in the
+//                  store (`cutover override-token rotate` writes it); otherwise the request is
+//                  routed as if the headers were absent. Neither header reaches an origin.
 //
 // Raising the weight only adds buckets, so nobody moves from the new origin back to legacy
 // while a cut-over advances. The limits test (tests/edge/js) keeps this file inside what
@@ -18,6 +22,12 @@ const NEW_ORIGIN_ID = 'http-api';
 // KeyValueStore keys (lambda_src/cutover_rollback/weight_store.py writes them).
 const WEIGHT_KEY = 'weight';
 const KILL_SWITCH_KEY = 'kill_switch';
+const OVERRIDE_HASH_KEY = 'override_token_sha256';
+const OVERRIDE_ORIGIN_HEADER = 'x-taskly-origin';
+const OVERRIDE_TOKEN_HEADER = 'x-taskly-override-token';
+// Tokens are printed by the CLI (43 URL-safe characters); anything else is not worth hashing.
+const OVERRIDE_TOKEN = /^[\w-]{20,128}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 // __Host- keeps a sibling subdomain from planting the cookie; the value is a hash, never an IP
 // or a user id.
 const COOKIE_NAME = '__Host-taskly-cutover';
@@ -68,6 +78,23 @@ function viewerId(event) {
   return hashId(subject !== null ? 'sub:' + subject : 'ip:' + event.viewer.ip);
 }
 
+// What a tester asks for: {origin, hash} or null. Strips both headers from the request first,
+// so the token never reaches an origin (or its logs) whether or not it is valid.
+function overrideRequest(headers) {
+  const origin = headers[OVERRIDE_ORIGIN_HEADER];
+  const token = headers[OVERRIDE_TOKEN_HEADER];
+  delete headers[OVERRIDE_ORIGIN_HEADER];
+  delete headers[OVERRIDE_TOKEN_HEADER];
+  if (!origin || !token || (origin.value !== 'new' && origin.value !== 'legacy')) {
+    return null;
+  }
+  if (!OVERRIDE_TOKEN.test(token.value)) {
+    return null;
+  }
+  // Only the hash is stored; comparing hashes leaks nothing about the token through timing.
+  return { origin: origin.value, hash: crypto.createHash('sha256').update(token.value).digest('hex') };
+}
+
 function bucketOf(id) {
   return parseInt(id, 16) % 100;
 }
@@ -90,9 +117,20 @@ async function handler(event) {
   }
   const request = event.request;
   try {
-    // A missing switch was never engaged; any value other than "off" keeps everyone on legacy.
+    const override = overrideRequest(request.headers);
+    // A missing switch was never engaged; any value other than "off" keeps everyone on legacy,
+    // testers included: the switch means nobody is served by the new API.
     if ((await kvs.exists(KILL_SWITCH_KEY)) && (await kvs.get(KILL_SWITCH_KEY)) !== 'off') {
       return request;
+    }
+    if (override !== null && (await kvs.exists(OVERRIDE_HASH_KEY))) {
+      const expected = await kvs.get(OVERRIDE_HASH_KEY);
+      if (SHA256_HEX.test(expected) && expected === override.hash) {
+        if (override.origin === 'new') {
+          cf.selectRequestOriginById(NEW_ORIGIN_ID);
+        }
+        return request;
+      }
     }
     const weight = await kvs.get(WEIGHT_KEY);
     if (WEIGHT.test(weight) && bucketOf(viewerId(event)) < parseInt(weight, 10)) {

@@ -145,7 +145,7 @@ def test_explicit_arn_and_alarm_skip_the_stack_lookup(
             ["status", "--stage", "qa"],
             "argument --stage: unknown stage 'qa'; choose one of dev, staging, prod",
         ),
-        (["status"], "the following arguments are required: --stage"),
+        (["status"], "one of the arguments --stage --local is required"),
         (
             ["plan", "--stage", "dev", "--steps", "5,1"],
             "argument --steps: steps must increase, got '5,1'",

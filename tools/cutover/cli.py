@@ -4,20 +4,26 @@
     python -m tools.cutover set 10   --stage dev
     python -m tools.cutover rollback --stage prod
     python -m tools.cutover plan     --stage prod --steps 1,5,10,25,50,100 --over 48h
+    python -m tools.cutover set 25   --local          (the local edge of ``make local``)
+    python -m tools.cutover override-token rotate --stage prod
 
 The weight lives in the stage's CloudFront KeyValueStore; a change reaches the edge in
-seconds with no deploy. Errors are one line on stderr: exit 2 for bad arguments, 1 otherwise.
+seconds with no deploy. ``--local`` acts on the file-backed store the local edge reads.
+Errors are one line on stderr: exit 2 for bad arguments, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import json
+import secrets
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import boto3
@@ -48,6 +54,10 @@ from tools.cutover.plan import (
     timestamp,
 )
 from tools.cutover.target import STAGES, Target, resolve_target
+from tools.local_edge.store import DEFAULT_LOCAL_STORE, FileKeyValueStore
+
+# The token testers send in x-taskly-override-token: 32 random bytes, URL-safe (43 characters).
+OVERRIDE_TOKEN_BYTES = 32
 
 # (service name, region or None) -> boto3 client; tests pass one that returns stubbed clients.
 ClientFactory = Callable[[str, str | None], Any]
@@ -111,7 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     target = _Parser(add_help=False)
     target.add_argument("--region", help="AWS region of the stage (default: your AWS config)")
-    target.add_argument("--stage", required=True, type=_stage, help="dev, staging or prod")
+    where = target.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stage", type=_stage, help="dev, staging or prod")
+    where.add_argument(
+        "--local",
+        action="store_true",
+        help=f"the local edge's store (make local), {DEFAULT_LOCAL_STORE} or --local-store",
+    )
+    target.add_argument(
+        "--local-store", type=Path, default=DEFAULT_LOCAL_STORE, help=argparse.SUPPRESS
+    )
     target.add_argument(
         "--kvs-arn", help="KeyValueStore ARN (default: output CutoverKvsArn of Taskly-<stage>-Edge)"
     )
@@ -167,6 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between alarm checks (default: 60)",
     )
     plan.add_argument("--dry-run", action="store_true", help="print the schedule and exit")
+
+    override = commands.add_parser(
+        "override-token", help="the token testers send to force an origin for their requests"
+    )
+    actions = override.add_subparsers(dest="token_action", required=True, metavar="ACTION")
+    actions.add_parser(
+        "rotate",
+        parents=[target],
+        help="new token, printed once; only its SHA-256 is stored, the old token stops working",
+    )
     return parser
 
 
@@ -196,22 +225,31 @@ class _Command:
         self.sleep = sleep
         self.out = out
         self._clients = client_factory
-        cloudformation = client_factory("cloudformation", args.region)
-        self.region = args.region or cloudformation.meta.region_name
-        self.target: Target = resolve_target(
-            stage=args.stage,
-            cloudformation=cloudformation,
-            region=self.region,
-            kvs_arn=args.kvs_arn,
-            alarm_names=tuple(args.alarm),
-        )
+        if args.local:
+            # No AWS at all: the store is a file, and nothing local raises CloudWatch alarms.
+            local = FileKeyValueStore(args.local_store)
+            local.initialise()
+            self.region = "this machine"
+            self.target = Target(
+                stage="local", kvs_arn=local.arn, alarm_names=(), source=f"file {args.local_store}"
+            )
+            kvs_client: Any = local
+            self._cloudwatch: Any = None
+        else:
+            cloudformation = client_factory("cloudformation", args.region)
+            self.region = args.region or cloudformation.meta.region_name
+            self.target = resolve_target(
+                stage=args.stage,
+                cloudformation=cloudformation,
+                region=self.region,
+                kvs_arn=args.kvs_arn,
+                alarm_names=tuple(args.alarm),
+            )
+            kvs_client = client_factory("cloudfront-keyvaluestore", args.region)
+            self._cloudwatch = client_factory("cloudwatch", args.region)
         self.store = WeightStore(
-            client=client_factory("cloudfront-keyvaluestore", args.region),
-            kvs_arn=self.target.kvs_arn,
-            sleep=sleep,
-            now=now,
+            client=kvs_client, kvs_arn=self.target.kvs_arn, sleep=sleep, now=now
         )
-        self._cloudwatch = client_factory("cloudwatch", args.region)
 
     def alarms(self) -> list[AlarmState]:
         return alarm_states(self._cloudwatch, self.target.alarm_names)
@@ -232,6 +270,8 @@ class _Command:
         if state.kill_switch_engaged:
             kill = f"{state.raw_kill_switch}: every viewer stays on legacy"
         self.say(f"kill switch  {kill}")
+        override = "set" if state.override_token_hash else "not set: tester overrides are ignored"
+        self.say(f"override     {override}")
         self.say(f"last change  {state.last_change or 'none recorded'}")
         if not alarms:
             self.say("alarms       none configured")
@@ -250,6 +290,7 @@ class _Command:
             "kill_switch": state.kill_switch_engaged,
             "effective_weight": state.effective_weight,
             "last_change": state.last_change,
+            "override_token_set": bool(state.override_token_hash),
             "alarms": [{"name": alarm.name, "state": alarm.state} for alarm in alarms],
         }
 
@@ -306,7 +347,7 @@ class _Command:
             self.say(f"  step {index}: {step.weight:>3}% at {timestamp(step.at)}")
         if self.args.dry_run:
             return 0
-        if not self.target.alarm_names:
+        if not self.target.alarm_names and not self.args.local:
             raise CutoverError("no rollback alarms to watch; pass --alarm NAME")
         runner = PlanRunner(
             store=self.store,
@@ -318,6 +359,17 @@ class _Command:
             out=self.out,
         )
         return runner.run(steps)
+
+    def override_token(self) -> int:
+        token = secrets.token_urlsafe(OVERRIDE_TOKEN_BYTES)
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        self.store.set_override_token_hash(digest)
+        self.say(
+            f"{self.target.stage}: override token rotated; the previous one no longer works. "
+            "Shown once, keep it in a secret store. Send it with x-taskly-origin: new|legacy as:"
+        )
+        self.say(f"x-taskly-override-token: {token}")
+        return 0
 
 
 def _short_weight(state: CutoverState) -> str:
@@ -354,7 +406,7 @@ def main(
         return 2
     try:
         command = _Command(args, client_factory=client_factory, now=now, sleep=sleep, out=out)
-        result: int = getattr(command, args.command)()
+        result: int = getattr(command, args.command.replace("-", "_"))()
     except KeyboardInterrupt:
         print("cutover: interrupted; run status to see where the cut-over stands", file=err)
         return 130

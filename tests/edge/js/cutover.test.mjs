@@ -1,6 +1,7 @@
 // Behaviour of lambda_src/edge/cutover.js under the in-memory CloudFront stand-in (harness.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 
 import {
   bearer,
@@ -154,4 +155,71 @@ test('the viewer-response handler never breaks a response', async () => {
   const response = await loaded.handler(event);
   assert.equal(response, event.response);
   assert.equal(response.statusCode, 200);
+});
+
+// --- tester override ---------------------------------------------------------------------
+
+const TOKEN = 'k9J3t2bQ_x7LmP0vR4sW8yZ1aC5dE6fG7hI9jK2lM3n';
+const TOKEN_HASH = crypto.createHash('sha256').update(TOKEN).digest('hex');
+
+function overrideEvent(origin, token, options = {}) {
+  const extraHeaders = { 'x-taskly-origin': origin };
+  if (token !== undefined) extraHeaders['x-taskly-override-token'] = token;
+  return viewerRequest({ ...options, extraHeaders });
+}
+
+test('a valid override token forces the new origin at weight 0 and legacy at weight 100', async () => {
+  const loaded = loadCutover({ weight: '0', kill_switch: 'off', override_token_sha256: TOKEN_HASH });
+  for (let i = 0; i < 50; i += 1) {
+    assert.equal(await route(loaded, overrideEvent('new', TOKEN, { ip: ipNumber(i) })), 'new');
+  }
+  loaded.cf.set('weight', '100');
+  for (let i = 0; i < 50; i += 1) {
+    assert.equal(await route(loaded, overrideEvent('legacy', TOKEN, { ip: ipNumber(i) })), 'legacy');
+  }
+});
+
+test('a wrong, missing or malformed token routes as if the override were absent', async () => {
+  for (const weight of ['0', '100', '50']) {
+    const loaded = loadCutover({ weight, kill_switch: 'off', override_token_sha256: TOKEN_HASH });
+    for (let i = 0; i < 100; i += 1) {
+      const plain = await route(loaded, viewerRequest({ ip: ipNumber(i) }));
+      const forced = plain === 'new' ? 'legacy' : 'new';
+      for (const token of [undefined, '', 'x'.repeat(43), TOKEN.slice(0, -1), TOKEN + 'a', TOKEN_HASH, 'bad token!']) {
+        assert.equal(await route(loaded, overrideEvent(forced, token, { ip: ipNumber(i) })), plain);
+      }
+    }
+  }
+});
+
+test('an unknown origin value or a missing stored hash leaves routing to the weight', async () => {
+  const loaded = loadCutover({ weight: '0', kill_switch: 'off', override_token_sha256: TOKEN_HASH });
+  for (const origin of ['NEW', 'http-api', '', 'new ']) {
+    assert.equal(await route(loaded, overrideEvent(origin, TOKEN)), 'legacy');
+  }
+  loaded.cf.delete('override_token_sha256');
+  assert.equal(await route(loaded, overrideEvent('new', TOKEN)), 'legacy');
+  loaded.cf.set('override_token_sha256', 'not-a-hash');
+  assert.equal(await route(loaded, overrideEvent('new', TOKEN)), 'legacy');
+});
+
+test('the kill switch beats the override: nobody reaches the new origin', async () => {
+  const loaded = loadCutover({ weight: '100', kill_switch: 'on', override_token_sha256: TOKEN_HASH });
+  assert.equal(await route(loaded, overrideEvent('new', TOKEN)), 'legacy');
+});
+
+test('neither override header is forwarded to an origin, valid token or not', async () => {
+  const loaded = loadCutover({ weight: '50', kill_switch: 'off', override_token_sha256: TOKEN_HASH });
+  for (const token of [TOKEN, 'wrong-token-wrong-token-wrong']) {
+    const event = overrideEvent('new', token);
+    const forwarded = await loaded.handler(event);
+    loaded.cf.takeSelections();
+    assert.equal(forwarded.headers['x-taskly-override-token'], undefined);
+    assert.equal(forwarded.headers['x-taskly-origin'], undefined);
+    assert.equal(forwarded.headers.host.value, 'd111111abcdef8.cloudfront.net');
+  }
+  loaded.cf.failReads = true;
+  const event = overrideEvent('new', TOKEN);
+  const forwarded = await loaded.handler(event);
+  assert.equal(forwarded.headers['x-taskly-override-token'], undefined, 'even when the store fails');
 });

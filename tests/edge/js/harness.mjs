@@ -97,9 +97,10 @@ export function bearer(claims) {
   return `Bearer ${base64url({ alg: 'RS256', kid: 'test' })}.${base64url(claims)}.c2lnbmF0dXJl`;
 }
 
-export function viewerRequest({ ip = '198.51.100.10', cookie, authorization } = {}) {
+export function viewerRequest({ ip = '198.51.100.10', cookie, authorization, extraHeaders = {} } = {}) {
   const headers = { host: { value: 'd111111abcdef8.cloudfront.net' } };
   if (authorization !== undefined) headers.authorization = { value: authorization };
+  for (const [name, value] of Object.entries(extraHeaders)) headers[name] = { value };
   const cookies = cookie === undefined ? {} : { '__Host-taskly-cutover': { value: cookie } };
   return {
     version: '1.0',
