@@ -18,11 +18,11 @@ PY := $(VENV)/bin/python
 # cdk.json runs app.py with .venv; an overridden VENV must also be the one that runs it.
 CDK := npx --no-install cdk$(if $(filter .venv,$(VENV)),, --app "$(PY) app.py")
 
-# Quiet, offline-friendly CDK/jsii: no end-of-life banners, no telemetry, no version checks.
-# jsii only silences the majors listed here.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# The pinned Node (package.json's `node` package, the version .nvmrc names) runs the CDK CLI
+# and jsii, so no machine's own Node decides which runtime synthesizes or which end-of-life
+# banner jsii prints. The machine's Node only runs npm.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# Quiet, offline-friendly CDK CLI: no telemetry, no version checks.
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export PYTHONPATH := $(CURDIR)
@@ -47,8 +47,8 @@ TEST_TARGETS := lint test-infra
 include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help
-help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+help: ## List the targets, grouped as in README's "Make targets" table
+	@$(PYTHON) tools/make_help.py $(MAKEFILE_LIST)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,8 @@ $(APP_STAMP): requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lambda_src/requirements-docdb.txt
+# Tests synthesize in-process, so they need the pinned Node that jsii runs on.
+$(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lambda_src/requirements-docdb.txt | $(NODE_STAMP)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -82,12 +83,14 @@ setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Install everything (virtua
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
 	rm -rf cdk.out
-	$(CDK) synth --quiet -c stage=$(STAGE)
+	@# With more than one stack the CLI ends even a quiet synth with "Supply a stack id (...)
+	@# to display its template", which says nothing here: the templates are in cdk.out.
+	$(CDK) synth --quiet -c stage=$(STAGE) 2>&1 | { grep -v '^Supply a stack id' || true; }
 	@echo "synthesized stage $(STAGE): $$(ls cdk.out/*.template.json | wc -l) templates in cdk.out"
 
 .PHONY: diff
 diff: $(APP_STAMP) $(NODE_STAMP) ## cdk diff every stack of STAGE against the deployed account (needs credentials)
-	$(CDK) diff --all -c stage=$(STAGE)
+	$(CDK) diff -c stage=$(STAGE)
 
 .PHONY: deploy
 deploy: $(APP_STAMP) $(NODE_STAMP) ## cdk deploy every stack of STAGE (needs credentials)

@@ -37,7 +37,7 @@ pr-report: $(DEV_STAMP) $(NODE_STAMP) ## cdk diff + cost diff of STAGE as a PR c
 	mkdir -p $(CICD_OUT)
 	rm -rf $(CICD_OUT)/cost-$(STAGE).md $(if $(BASE_DIR),$(BASE_DIR)/cdk.out)
 	$(if $(and $(BASE_DIR),$(COST_TOOL)),$(MAKE) -C $(BASE_DIR) synth STAGE=$(STAGE) VENV=$(abspath $(VENV)) || true)
-	rc=0; $(CDK) diff --all --method=template --no-color -c stage=$(STAGE) \
+	rc=0; $(CDK) diff --method=template --no-color -c stage=$(STAGE) \
 		> $(CICD_OUT)/diff-$(STAGE).txt 2>&1 || rc=$$?; \
 	if [ -z "$(BASE_DIR)" ]; then \
 		cost_args=(--cost-note "no base checkout given (BASE_DIR), so no cost comparison"); \
@@ -57,7 +57,7 @@ pr-report: $(DEV_STAMP) $(NODE_STAMP) ## cdk diff + cost diff of STAGE as a PR c
 
 .PHONY: diff-security
 diff-security: $(APP_STAMP) $(NODE_STAMP) ## Fail if STAGE's diff broadens IAM or security groups (needs the diff role)
-	$(CDK) diff --all --method=template --security-only --fail -c stage=$(STAGE)
+	$(CDK) diff --method=template --security-only --fail -c stage=$(STAGE)
 
 .PHONY: deploy-ci
 deploy-ci: $(DEV_STAMP) $(NODE_STAMP) ## CI deploy of STAGE: no prompts, CloudFormation events and CodeDeploy canary progress in the log

@@ -68,7 +68,7 @@ def test_pr_report_writes_the_comment_and_passes_on_a_clean_diff(
     result = make("pr-report", fake_cdk=fake_cdk, out=tmp_path / "out", exit_code=0, STAGE="dev")
     assert result.returncode == 0, result.stdout + result.stderr
     report = (tmp_path / "out" / "pr-report-dev.md").read_text()
-    assert "fake cdk diff --all --method=template --no-color -c stage=dev" in report
+    assert "fake cdk diff --method=template --no-color -c stage=dev" in report
     assert "Stacks that change: `Taskly-dev-Api`" in report
     assert "no base checkout given (BASE_DIR)" in report
 

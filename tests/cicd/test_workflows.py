@@ -166,9 +166,7 @@ class TestMakeTargets:
             text=True,
             check=True,
         )
-        assert (
-            "cdk diff --all --method=template --security-only --fail -c stage=prod" in result.stdout
-        )
+        assert "cdk diff --method=template --security-only --fail -c stage=prod" in result.stdout
 
     def test_test_cicd_is_part_of_make_test(self) -> None:
         result = subprocess.run(

@@ -17,7 +17,7 @@ def test_every_make_target_is_in_the_readme() -> None:
         text=True,
         check=True,
     ).stdout
-    targets = re.findall(r"^\s+(\S+)\s", listed, flags=re.MULTILINE)
+    targets = re.findall(r"^[ \t]+(\S+)[ \t]", listed, flags=re.MULTILINE)
     assert len(targets) > 20
     readme = (ROOT / "README.md").read_text()
     missing = [target for target in targets if f"`make {target}" not in readme]

@@ -1,0 +1,67 @@
+"""What a fork expects: a licence as package.json says, pre-commit = `make lint`, `make help`."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_licence_file_is_the_one_package_json_declares() -> None:
+    """Given package.json's SPDX id MIT-0, the LICENSE file is MIT No Attribution."""
+    assert json.loads((ROOT / "package.json").read_text())["license"] == "MIT-0"
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.startswith("MIT No Attribution\n")
+    # MIT-0 is MIT without the condition to keep the notice: that sentence must be absent.
+    assert "shall be included in all copies" not in licence
+
+
+def lint_commands() -> list[str]:
+    """What `make lint` runs, as make prints it (dry run), without the path arguments."""
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-W", "requirements-dev.txt", "lint"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        line.removesuffix(" .")
+        for line in printed.splitlines()
+        if line.startswith(".venv/bin/") and "pip" not in line
+    ]
+
+
+def test_pre_commit_runs_exactly_the_checks_of_make_lint() -> None:
+    """Given .pre-commit-config.yaml, then its hooks are `make lint`'s commands, no more, no less.
+
+    ``--force-exclude`` only makes ruff honour pyproject's excludes for the file names
+    pre-commit passes; it does not change what is checked.
+    """
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    entries = [re.sub(r"\s+--force-exclude\b", "", hook["entry"]) for hook in hooks]
+    assert sorted(entries) == sorted(lint_commands())
+    assert {hook["language"] for hook in hooks} == {"system"}
+
+
+def test_make_help_groups_targets_as_the_readme_table_does() -> None:
+    """Given README's "Make targets" table, `make help` prints the same groups, in order."""
+    readme = (ROOT / "README.md").read_text().partition("## Make targets")[2]
+    readme_groups = re.findall(r"(?m)^\|\s*\*\*(.+?)\*\*", readme.split("\n## ", 1)[0])
+    listed = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    help_groups = re.findall(r"(?m)^(\S.*):$", listed)
+    assert help_groups == readme_groups
+    under_tests = listed.partition("Tests and checks:")[2].partition("\n\n")[0]
+    assert re.search(r"(?m)^\s+test-infra\s", under_tests)
