@@ -1,11 +1,14 @@
-"""Stage configuration: one frozen StageConfig per stage, validated when it is built.
+"""Stage configuration: one frozen StageConfig per stage, loaded from ``config/<stage>.toml``.
 
 Only ``app.py`` chooses a stage and reads context; stacks and constructs receive plain
-values from here. Every value is checked in ``__post_init__`` so a typo stops ``cdk synth``
-with one line naming the field (``ConfigError``), not a CloudFormation failure an hour later.
+values from here. The loader rejects unknown, missing and mistyped keys, and every value is
+checked in ``__post_init__``, so a typo stops ``cdk synth`` with one line naming the file and
+the field (``ConfigError``), not a CloudFormation failure an hour later.
 
-Forks change the stage table at the bottom of this file. For one-off values without a code
-change, ``app.py`` accepts ``-c taskly:<section>.<field>=<value>`` overrides (see README).
+Forks change a stage's values in its TOML file (TOML: Python reads it with the standard
+``tomllib``, it allows comments, and it has no implicit typing like YAML's ``no`` -> false).
+For one-off values without editing a file, ``app.py`` accepts
+``-c taskly:<section>.<field>=<value>`` overrides (see README).
 """
 
 from __future__ import annotations
@@ -14,10 +17,16 @@ import dataclasses
 import ipaddress
 import json
 import re
+import tomllib
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Any, NoReturn, cast
 
 STAGE_NAMES = ("dev", "staging", "prod")
+# One TOML file per stage: config/<stage>.toml.
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 # CodeDeploy's predefined Lambda configs, spelled as the Python attributes of
 # aws_codedeploy.LambdaDeploymentConfig (CANARY_10_PERCENT_5_MINUTES is
@@ -180,7 +189,7 @@ class FunctionSettings:
     memory_mb: int
     timeout_seconds: int
     # None leaves the function on the account's unreserved pool.
-    reserved_concurrency: int | None
+    reserved_concurrency: int | None = None
 
     def validate(self, prefix: str) -> None:
         _check_range(f"{prefix}.memory_mb", self.memory_mb, 128, 10240)
@@ -295,6 +304,13 @@ class OpsConfig:
             )
 
 
+def _check_environment(account: str | None, region: str | None) -> None:
+    if account is not None and not _ACCOUNT.match(account):
+        _fail("account", account, "a 12-digit AWS account id")
+    if region is not None and not _REGION.match(region):
+        _fail("region", region, "an AWS region such as eu-west-1")
+
+
 @dataclass(frozen=True, kw_only=True)
 class StageConfig:
     name: str
@@ -310,10 +326,9 @@ class StageConfig:
 
     def __post_init__(self) -> None:
         _check_choice("stage", self.name, STAGE_NAMES)
-        if self.account is not None and not _ACCOUNT.match(self.account):
-            _fail("account", self.account, "a 12-digit AWS account id")
-        if self.region is not None and not _REGION.match(self.region):
-            _fail("region", self.region, "an AWS region such as eu-west-1")
+        _check_environment(self.account, self.region)
+        if self.tags.get("stage", self.name) != self.name:
+            _fail(f"{self.name}.tags.stage", self.tags["stage"], repr(self.name))
         for section in ("network", "data", "auth", "compute", "edge", "ops"):
             getattr(self, section).validate(f"{self.name}.{section}")
         tasks_concurrency = self.compute.tasks.reserved_concurrency
@@ -373,99 +388,132 @@ def apply_overrides(config: StageConfig, overrides: dict[str, object]) -> StageC
     return config
 
 
-def _dev_callbacks(name: str) -> tuple[str, ...]:
-    return ("http://localhost:5173/callback", f"https://{name}.taskly.example.com/callback")
+def _describe(hint: Any) -> str:
+    """What a value of type ``hint`` looks like, for the one-line error."""
+    inner = _optional_inner(hint)
+    if inner is not None:
+        return _describe(inner)
+    if dataclasses.is_dataclass(hint):
+        return "a table"
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return "a list of " + _describe(typing.get_args(hint)[0]).removeprefix("a ") + "s"
+    if origin is dict:
+        return "a table of " + _describe(typing.get_args(hint)[1]).removeprefix("a ") + "s"
+    return _TYPE_NAMES[hint]
 
 
-_SMALL_FUNCTIONS = {
-    "tasks": FunctionSettings(memory_mb=512, timeout_seconds=10, reserved_concurrency=5),
-    "profile": FunctionSettings(memory_mb=256, timeout_seconds=5, reserved_concurrency=5),
-    "email_worker": FunctionSettings(memory_mb=256, timeout_seconds=30, reserved_concurrency=2),
+_TYPE_NAMES: dict[Any, str] = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
 }
 
 
+def _optional_inner(hint: Any) -> Any | None:
+    """``X`` for ``X | None``, else None."""
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType) and type(None) in args:
+        (inner,) = (arg for arg in args if arg is not type(None))
+        return inner
+    return None
+
+
+def _is_optional(hint: Any) -> bool:
+    return _optional_inner(hint) is not None
+
+
+def _typed(value: object, hint: Any, path: str) -> Any:
+    """``value`` checked against ``hint`` (lists become tuples); ConfigError names ``path``."""
+    inner = _optional_inner(hint)
+    if inner is not None:
+        return None if value is None else _typed(value, inner, path)
+    if dataclasses.is_dataclass(hint):
+        return _build(cast(type, hint), value, path=path)
+    origin = typing.get_origin(hint)
+    if origin is tuple and isinstance(value, list | tuple):
+        item = typing.get_args(hint)[0]
+        if all(_matches(element, item) for element in value):
+            return tuple(value)
+    elif origin is dict and isinstance(value, dict):
+        key_type, value_type = typing.get_args(hint)
+        if all(_matches(k, key_type) and _matches(v, value_type) for k, v in value.items()):
+            return dict(value)
+    elif origin is None and _matches(value, hint):
+        return value
+    _fail(path, value, _describe(hint))
+
+
+def _matches(value: object, hint: type) -> bool:
+    if hint is float:
+        # TOML writes 2 for 2.0; both are numbers of DocumentDB capacity units.
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _build(cls: type[Any], table: object, *, path: str) -> Any:
+    """An instance of dataclass ``cls`` from a TOML table (see ``_field_values``)."""
+    return cls(**_field_values(cls, table, path=path))
+
+
+def _field_values(
+    cls: type[Any], table: object, *, path: str, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``cls``'s field values from a TOML table: no unknown, missing or mistyped key.
+
+    A field with a default, or an optional (``X | None``) one, may be left out; TOML has no
+    null, so leaving an optional key out is how a file says "unset".
+    """
+    if not isinstance(table, dict):
+        _fail(path, table, "a table")
+    hints = typing.get_type_hints(cls)
+    fields = [f for f in dataclasses.fields(cls) if f.name not in skip]
+    names = sorted(f.name for f in fields)
+    for key in table:
+        if key not in names:
+            where = f"[{path}]" if path else "the top level"
+            raise ConfigError(
+                f"unknown key {_dotted(path, key)!r}; valid keys in {where}: {', '.join(names)}"
+            )
+    values: dict[str, Any] = {}
+    for f in fields:
+        dotted = _dotted(path, f.name)
+        if f.name in table:
+            values[f.name] = _typed(table[f.name], hints[f.name], dotted)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            if not _is_optional(hints[f.name]):
+                raise ConfigError(f"missing key {dotted!r}; expected {_describe(hints[f.name])}")
+            values[f.name] = None
+    return values
+
+
+def _dotted(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def config_file(name: str) -> Path:
+    """The data file that holds stage ``name``'s values."""
+    return CONFIG_DIR / f"{name}.toml"
+
+
 def stage_config(name: str, *, account: str | None, region: str | None) -> StageConfig:
-    """Build and validate the StageConfig for ``name`` (``ConfigError`` if unknown)."""
+    """Load, type-check and validate ``config/<name>.toml`` (``ConfigError``: one line)."""
     if name not in STAGE_NAMES:
         raise ConfigError(f"unknown stage {name!r}; choose one of: {', '.join(STAGE_NAMES)}")
-    is_prod = name == "prod"
-    network = NetworkConfig(
-        vpc_cidr={"dev": "10.10.0.0/16", "staging": "10.20.0.0/16", "prod": "10.30.0.0/16"}[name],
-        # Each interface endpoint costs ~$14.60/month in 2 AZs. Dev reaches every AWS API
-        # through the NAT (TLS to the public endpoints) to stay within its $75 budget;
-        # staging and prod keep Secrets Manager (the DocumentDB credentials) and prod the
-        # email queue off the internet path. Lambda's own logs never cross the VPC.
-        interface_endpoints={
-            "dev": (),
-            "staging": ("secretsmanager",),
-            "prod": ("secretsmanager", "sqs"),
-        }[name],
-        flow_log_retention_days=90 if is_prod else 14,
-        # Dev: a t4g.nano NAT instance (~$7.36/month with its IPv4 address and disk) instead of
-        # the NAT gateway (~$36.50), which is what keeps dev within $75 once it has its own
-        # dashboard and alarms. Dev can live with the trade: one instance, no managed
-        # failover, replaced (seconds to minutes without egress) when a deploy picks up a
-        # new AMI. Staging and prod keep the managed gateway.
-        nat_instance_type="t4g.nano" if name == "dev" else None,
-    )
-    data = DataConfig(
-        # Serverless in every stage: idle capacity costs 0.5-1 DCU instead of a whole
-        # instance; prod keeps a second instance in the other AZ for failover.
-        docdb_instance_class="serverless",
-        docdb_instance_count=2 if is_prod else 1,
-        docdb_serverless_min_capacity=1 if is_prod else 0.5,
-        docdb_serverless_max_capacity=16 if is_prod else 2,
-        backup_retention_days=35 if is_prod else 7,
-        secret_rotation_days=30,
-        protect_data=name != "dev",
-    )
-    auth = AuthConfig(
-        callback_urls=(
-            ("https://app.taskly.example.com/callback",) if is_prod else _dev_callbacks(name)
-        ),
-        logout_urls=("https://app.taskly.example.com/",)
-        if is_prod
-        else ("http://localhost:5173/", f"https://{name}.taskly.example.com/"),
-        self_sign_up=False,
-        domain_prefix=f"taskly-{name}-auth",
-    )
-    if is_prod:
-        functions = {
-            "tasks": FunctionSettings(memory_mb=1024, timeout_seconds=10, reserved_concurrency=200),
-            "profile": FunctionSettings(memory_mb=512, timeout_seconds=5, reserved_concurrency=50),
-            "email_worker": FunctionSettings(
-                memory_mb=256, timeout_seconds=30, reserved_concurrency=10
-            ),
-        }
-    else:
-        functions = _SMALL_FUNCTIONS
-    compute = ComputeConfig(
-        tasks=functions["tasks"],
-        profile=functions["profile"],
-        email_worker=functions["email_worker"],
-        deployment_config="CANARY_10_PERCENT_5_MINUTES" if name != "dev" else "ALL_AT_ONCE",
-        legacy_origin_domain=f"legacy-{name}.taskly.example.com",
-        sender_email="no-reply@taskly.example.com",
-        throttle_rate_limit=500 if is_prod else 50,
-        throttle_burst_limit=1000 if is_prod else 100,
-        pre_traffic_hook=name != "dev",
-    )
-    edge = EdgeConfig(price_class="PRICE_CLASS_100")
-    ops = OpsConfig(
-        alarm_emails=("oncall@taskly.example.com",),
-        monthly_budget_usd={"dev": 75, "staging": 150, "prod": 400}[name],
-        # Legitimate peak per instance: tasks reserved concurrency x 4 (dev 20, prod 800).
-        docdb_connections_alarm_threshold=1000 if is_prod else 40,
-    )
-    return StageConfig(
-        name=name,
-        account=account,
-        region=region,
-        network=network,
-        data=data,
-        auth=auth,
-        compute=compute,
-        edge=edge,
-        ops=ops,
-        tags={"project": "taskly", "stage": name},
-    )
+    _check_environment(account, region)
+    path = config_file(name)
+    source = f"{CONFIG_DIR.name}/{path.name}"
+    try:
+        with path.open("rb") as stream:
+            table = tomllib.load(stream)
+        values = _field_values(StageConfig, table, path="", skip=("name", "account", "region"))
+        return StageConfig(name=name, account=account, region=region, **values)
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read the stage file ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None

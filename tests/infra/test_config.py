@@ -1,4 +1,5 @@
-"""StageConfig: every stage builds, bad values stop synth with one line naming the field."""
+"""StageConfig: every stage loads from its TOML file, bad values stop synth with one line naming
+the file (when the value came from one) and the field."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config import STAGE_NAMES, ConfigError, apply_overrides, stage_config
+import stacks.config
+from stacks.config import STAGE_NAMES, ConfigError, apply_overrides, config_file, stage_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,3 +109,110 @@ def test_the_app_prints_one_line_and_exits_non_zero(context: dict[str, str], exp
     )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [expected]
+
+
+@pytest.fixture
+def stage_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of config/dev.toml that stage_config("dev") reads instead."""
+    directory = tmp_path / "config"
+    directory.mkdir()
+    copy = directory / "dev.toml"
+    copy.write_text(config_file("dev").read_text())
+    monkeypatch.setattr(stacks.config, "CONFIG_DIR", directory)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "memory_mb = 512",
+            "memroy_mb = 512",
+            "config/dev.toml: unknown key 'compute.tasks.memroy_mb'; valid keys in "
+            "[compute.tasks]: memory_mb, reserved_concurrency, timeout_seconds",
+        ),
+        (
+            "[edge]",
+            "[edges]",
+            "config/dev.toml: unknown key 'edges'; valid keys in the top level: auth, compute, "
+            "data, edge, network, ops, tags",
+        ),
+        (
+            "memory_mb = 512",
+            'memory_mb = "512"',
+            "config/dev.toml: compute.tasks.memory_mb: '512' is invalid; expected an integer",
+        ),
+        (
+            "protect_data = false",
+            'protect_data = "no"',
+            "config/dev.toml: data.protect_data: 'no' is invalid; expected true or false",
+        ),
+        (
+            'alarm_emails = ["oncall@taskly.example.com"]',
+            'alarm_emails = "oncall@taskly.example.com"',
+            "config/dev.toml: ops.alarm_emails: 'oncall@taskly.example.com' is invalid; "
+            "expected a list of strings",
+        ),
+        (
+            "interface_endpoints = []",
+            "interface_endpoints = [1]",
+            "config/dev.toml: network.interface_endpoints: [1] is invalid; "
+            "expected a list of strings",
+        ),
+        (
+            'vpc_cidr = "10.10.0.0/16"\n',
+            "",
+            "config/dev.toml: missing key 'network.vpc_cidr'; expected a string",
+        ),
+        (
+            "docdb_instance_count = 1",
+            "docdb_instance_count = 0",
+            "config/dev.toml: dev.data.docdb_instance_count: 0 is invalid; "
+            "expected an integer from 1 to 16",
+        ),
+        (
+            'stage = "dev"',
+            'stage = "prod"',
+            "config/dev.toml: dev.tags.stage: 'prod' is invalid; expected 'dev'",
+        ),
+        (
+            "[edge]",
+            "[edge",
+            "config/dev.toml: not valid TOML: Expected ']' at the end of a table declaration "
+            "(at line 69, column 6)",
+        ),
+    ],
+)
+def test_a_bad_stage_file_stops_with_one_line_naming_file_and_field(
+    stage_file: Path, old: str, new: str, expected: str
+) -> None:
+    """Given one edit to the stage file, when the stage loads, then the error is that line."""
+    text = stage_file.read_text()
+    assert text.count(old) == 1
+    stage_file.write_text(text.replace(old, new))
+
+    with pytest.raises(ConfigError) as raised:
+        stage_config("dev", account=None, region=None)
+
+    assert str(raised.value) == expected
+
+
+def test_an_optional_key_left_out_is_unset(stage_file: Path) -> None:
+    text = stage_file.read_text()
+    stage_file.write_text(text.replace('nat_instance_type = "t4g.nano"\n', ""))
+
+    assert stage_config("dev", account=None, region=None).network.nat_instance_type is None
+
+
+def test_a_missing_stage_file_is_one_line(stage_file: Path) -> None:
+    stage_file.unlink()
+    with pytest.raises(ConfigError, match=r"^config/dev\.toml: cannot read the stage file"):
+        stage_config("dev", account=None, region=None)
+
+
+@pytest.mark.parametrize("name", STAGE_NAMES)
+def test_every_stage_file_explains_itself(name: str) -> None:
+    """The file a fork edits says what it is and how to override a value."""
+    text = config_file(name).read_text()
+    assert text.startswith(f'# Stage "{name}"')
+    assert "-c taskly:<section>.<field>=<value>" in text
