@@ -88,10 +88,15 @@ def new_ca(
     return cert, key
 
 
-def write_ca(path: Path, common_name: str = "Taskly local test CA") -> Path:
-    """A CA certificate alone (e.g. a wrong CA for a client that must be refused)."""
+def ca_pem(common_name: str = "Taskly local test CA") -> str:
+    """A new CA certificate alone, as PEM text (e.g. a CA that signed nothing of ours)."""
     cert, _key = new_ca(common_name)
-    path.write_bytes(_pem(cert))
+    return _pem(cert).decode()
+
+
+def write_ca(path: Path, common_name: str = "Taskly local test CA") -> Path:
+    """A CA certificate alone in a file (e.g. a wrong CA for a client that must be refused)."""
+    path.write_text(ca_pem(common_name))
     return path
 
 

@@ -3,8 +3,10 @@
 One client per execution environment, created on first use from the cluster's Secrets
 Manager secret (fetched through Powertools parameters and cached). TLS with the bundled RDS CA,
 ``retryWrites=false`` (DocumentDB does not support retryable writes) and timeouts bounded by
-the time the invocation has left. Queries and aggregations are built by the pure functions
-below, and a unit test checks every operator they use against DocumentDB's supported list.
+the time the invocation has left. The secret may name the legacy MongoDB instead, with its own
+CA and connection settings (``taskly.data.database_secret``). Queries and aggregations are
+built by the pure functions below, and a unit test checks every operator they use against
+DocumentDB's supported list.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ from typing import Any
 
 import pymongo
 from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from pymongo import errors as mongo_errors
 from pymongo.collection import Collection
 
 from taskly import invocation
+from taskly.data.database_secret import DocDbSecret
 from taskly.errors import (
-    ConfigurationError,
     ConflictError,
     DependencyUnavailableError,
     NotFoundError,
@@ -50,17 +51,6 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]]], ...] = (
     ),
     ("owner_due", [("owner", pymongo.ASCENDING), ("due_date", pymongo.ASCENDING)]),
 )
-
-
-class DocDbSecret(BaseModel):
-    """The JSON shape of a DocumentDB/RDS attached secret (extra keys such as engine ignored)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    host: str
-    port: int = 27017
-    username: str
-    password: SecretStr
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -145,19 +135,12 @@ ClientFactory = Callable[[DocDbSecret, Path], Any]
 
 
 def create_client(secret: DocDbSecret, ca_file: Path) -> pymongo.MongoClient[dict[str, Any]]:
-    """A client for a DocumentDB cluster endpoint, configured the way DocumentDB requires."""
-    if not ca_file.is_file():
-        raise ConfigurationError(f"DocumentDB CA bundle not found at {ca_file}")
+    """A client for the server the secret names: DocumentDB by default, or the legacy MongoDB.
+
+    ``ca_file`` is the bundled RDS CA bundle, used unless the secret carries its own CA.
+    """
     return pymongo.MongoClient(
-        host=secret.host,
-        port=secret.port,
-        username=secret.username,
-        password=secret.password.get_secret_value(),
-        tls=True,
-        tlsCAFile=str(ca_file),
-        replicaSet="rs0",
-        readPreference="secondaryPreferred",
-        retryWrites=False,
+        **secret.client_options(ca_file),
         connectTimeoutMS=CONNECT_TIMEOUT_MS,
         serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
         timeoutMS=int(OPERATION_TIMEOUT_SECONDS * 1000),
@@ -216,12 +199,7 @@ class DocumentDbConnection:
         except Exception as exc:  # Powertools wraps every SDK failure in GetParameterError
             logger.error("could not read the DocumentDB secret: %s", exc)
             raise DependencyUnavailableError("the task store is unavailable") from exc
-        try:
-            return DocDbSecret.model_validate(raw)
-        except ValidationError as exc:
-            raise ConfigurationError(
-                "the DocumentDB secret lacks host, port, username or password"
-            ) from exc
+        return DocDbSecret.parse(raw)
 
 
 def _load_secret(secret_arn: str, force_fetch: bool) -> Mapping[str, Any]:

@@ -279,7 +279,7 @@ def test_secret_without_credentials_is_a_configuration_error() -> None:
         client_factory=lambda _s, _c: mongomock.MongoClient(),
         secret_loader=lambda _arn, _force: {"host": "h"},
     )
-    with pytest.raises(ConfigurationError, match="username or password"):
+    with pytest.raises(ConfigurationError, match="username: Field required; password: Field"):
         connection.collection()
 
 
