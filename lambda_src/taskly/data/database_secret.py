@@ -9,7 +9,7 @@ secret may instead point at the legacy MongoDB, with its own CA and TLS settings
      "tls_ca_pem": "-----BEGIN CERTIFICATE-----...", "replicaSet": "legacy-rs",
      "retryWrites": true, "authSource": "admin"}
 
-Every field and its default: docs/data-migration.md, "The tasks function's database secret".
+Every field and its default: docs/api.md, "The database secret".
 TLS cannot be switched off: the credentials and every task would cross the network in clear.
 """
 
