@@ -15,3 +15,7 @@ TEST_TARGETS += test-wire
 .PHONY: test-wire
 test-wire: $(WIRE_STAMP) ## DocumentDB code, local API and datacheck against a real wire server (TLS + SCRAM)
 	$(call pytest_suite,tests/wire -q)
+
+.PHONY: datacheck
+datacheck: $(DEV_STAMP) ## Compare two MongoDB/DocumentDB databases, e.g. ARGS="--source URI --target URI --target-ca certs/global-bundle.pem"
+	@$(PY) -m tools.datacheck $(ARGS)

@@ -77,17 +77,28 @@ class LocalDb:
         """A read-only user's URI: writes fail with ``Unauthorized`` (code 13)."""
         return self.uri_for(self.reader_username, self.reader_password)
 
-    def uri_for(self, username: str, password: str, *, ca_file: Path | None = None) -> str:
-        """A URI with the settings the tasks function uses against DocumentDB."""
+    def uri_for(
+        self,
+        username: str,
+        password: str,
+        *,
+        database: str = "",
+        ca_file: Path | None = None,
+        with_ca_file: bool = True,
+    ) -> str:
+        """A URI with the settings the tasks function uses against DocumentDB.
+
+        ``with_ca_file=False`` leaves ``tlsCAFile`` out, for tools that take the CA apart.
+        """
         options = {
             "tls": "true",
-            "tlsCAFile": str(ca_file or self.ca_file),
+            **({"tlsCAFile": str(ca_file or self.ca_file)} if with_ca_file else {}),
             "replicaSet": self.replica_set,
             "retryWrites": "false",
             "authSource": self.auth_source,
         }
         credentials = f"{quote(username, safe='')}:{quote(password, safe='')}"
-        return f"mongodb://{credentials}@{self.host}:{self.port}/?{urlencode(options)}"
+        return f"mongodb://{credentials}@{self.host}:{self.port}/{database}?{urlencode(options)}"
 
     def secret(self) -> dict[str, object]:
         """The shape of the tasks function's database secret (see docs/api.md)."""
