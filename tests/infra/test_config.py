@@ -179,7 +179,7 @@ def stage_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "[edge]",
             "[edge",
             "config/dev.toml: not valid TOML: Expected ']' at the end of a table declaration "
-            "(at line 69, column 6)",
+            "(at line {edge_line}, column 6)",
         ),
     ],
 )
@@ -190,11 +190,12 @@ def test_a_bad_stage_file_stops_with_one_line_naming_file_and_field(
     text = stage_file.read_text()
     assert text.count(old) == 1
     stage_file.write_text(text.replace(old, new))
+    edge_line = text.splitlines().index("[edge]") + 1
 
     with pytest.raises(ConfigError) as raised:
         stage_config("dev", account=None, region=None)
 
-    assert str(raised.value) == expected
+    assert str(raised.value) == expected.format(edge_line=edge_line)
 
 
 def test_an_optional_key_left_out_is_unset(stage_file: Path) -> None:
