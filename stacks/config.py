@@ -355,43 +355,86 @@ class StageConfig:
         return f"Taskly-{self.name}-{component}"
 
 
-def _parse_override(raw: object) -> Any:
-    """Context values arrive as strings from ``-c``; JSON gives ints, lists and null."""
+# Set by stage_config's arguments, never by the stage file or an override.
+_ENVIRONMENT_FIELDS = ("name", "account", "region")
+
+
+def _override_keys() -> dict[str, Any]:
+    """Every value an override can set, dotted (``compute.tasks.memory_mb``), with its type."""
+    keys: dict[str, Any] = {}
+
+    def walk(cls: type[Any], prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for item in dataclasses.fields(cls):
+            if not prefix and item.name in _ENVIRONMENT_FIELDS:
+                continue
+            path = _dotted(prefix, item.name)
+            if dataclasses.is_dataclass(hints[item.name]):
+                walk(hints[item.name], path)
+            else:
+                keys[path] = hints[item.name]
+
+    walk(StageConfig, "")
+    return keys
+
+
+# How a ``-c`` string spells each scalar type, and how it becomes one.
+_OVERRIDE_SCALARS: dict[Any, tuple[str, typing.Callable[[str], Any]]] = {
+    bool: ("true|false", lambda raw: raw == "true"),
+    int: (r"-?\d+", int),
+    float: (r"-?\d+(\.\d+)?", float),
+    str: (r"(?s).*", str),
+}
+
+
+def _override_value(raw: object, hint: Any, key: str, path: str) -> Any:
+    """A ``-c`` string parsed for a field of type ``hint``; other context values are typed.
+
+    Strict on purpose: ``no``, ``False`` or ``1`` for a boolean would otherwise become a
+    truthy string, and a bare string for a list a one-item list nobody asked for.
+    """
     if not isinstance(raw, str):
-        return raw
+        return _typed(raw, hint, path)
+    inner = _optional_inner(hint)
+    if inner is not None:
+        return None if raw == "null" else _override_value(raw, inner, key, path)
+    if hint in _OVERRIDE_SCALARS:
+        pattern, parse = _OVERRIDE_SCALARS[hint]
+        if not re.fullmatch(pattern, raw):
+            _fail(path, raw, _describe(hint))
+        return parse(raw)
+    container = list if typing.get_origin(hint) is tuple else dict
+    example = '["..."]' if container is list else '{"key": "value"}'
+    noun = _describe(hint).removeprefix("a ").replace("table", "object")
+    expected = f"a JSON {noun}, e.g. -c 'taskly:{key}={example}'"
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError:
-        return raw
+        _fail(path, raw, expected)
+    if not isinstance(value, container):
+        _fail(path, raw, expected)
+    return _typed(value, hint, path)
 
 
-_SECTIONS = ("network", "data", "auth", "compute", "edge", "ops")
-
-
-def _overridable_keys(config: StageConfig) -> list[str]:
-    return sorted(
-        f"{section}.{f.name}"
-        for section in _SECTIONS
-        for f in dataclasses.fields(getattr(config, section))
-        if not dataclasses.is_dataclass(getattr(getattr(config, section), f.name))
-    )
+def _replaced(config: Any, parts: list[str], value: object) -> Any:
+    """``config`` with the field at ``parts`` set to ``value`` (validated on the way back)."""
+    head, *rest = parts
+    new = value if not rest else _replaced(getattr(config, head), rest, value)
+    return dataclasses.replace(config, **{head: new})
 
 
 def apply_overrides(config: StageConfig, overrides: dict[str, object]) -> StageConfig:
-    """Return ``config`` with ``{"section.field": value}`` replaced, validated again."""
-    valid_keys = _overridable_keys(config)
+    """Return ``config`` with ``{"section.field": value}`` replaced, validated again.
+
+    Values from ``-c`` arrive as strings: booleans take ``true``/``false``, numbers their
+    digits, lists and tables JSON, optional values ``null``.
+    """
+    keys = _override_keys()
     for key, raw in sorted(overrides.items()):
-        if key not in valid_keys:
-            raise ConfigError(f"unknown override {key!r}; valid keys: {', '.join(valid_keys)}")
-        section_name, _, field_name = key.partition(".")
-        section: Any = getattr(config, section_name)
-        value = _parse_override(raw)
-        if isinstance(getattr(section, field_name), tuple):
-            value = tuple(value) if isinstance(value, list) else (value,)
-        changed: dict[str, Any] = {
-            section_name: dataclasses.replace(section, **{field_name: value})
-        }
-        config = dataclasses.replace(config, **changed)
+        if key not in keys:
+            raise ConfigError(f"unknown override {key!r}; valid keys: {', '.join(sorted(keys))}")
+        value = _override_value(raw, keys[key], key, f"{config.name}.{key}")
+        config = _replaced(config, key.split("."), value)
     return config
 
 
@@ -516,7 +559,7 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
     try:
         with path.open("rb") as stream:
             table = tomllib.load(stream)
-        values = _field_values(StageConfig, table, path="", skip=("name", "account", "region"))
+        values = _field_values(StageConfig, table, path="", skip=_ENVIRONMENT_FIELDS)
         return StageConfig(name=name, account=account, region=region, **values)
     except OSError as error:
         raise ConfigError(f"{source}: cannot read the stage file ({error.strerror})") from None
@@ -594,7 +637,7 @@ def find_placeholders(config: StageConfig) -> list[Placeholder]:
 def _leaf_values(config: Any, prefix: str = "") -> list[tuple[str, object]]:
     leaves: list[tuple[str, object]] = []
     for item in dataclasses.fields(config):
-        if item.name in ("name", "account", "region"):
+        if item.name in _ENVIRONMENT_FIELDS:
             continue
         value = getattr(config, item.name)
         path = _dotted(prefix, item.name)

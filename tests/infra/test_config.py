@@ -99,14 +99,7 @@ def test_bad_account_and_region_are_rejected() -> None:
 )
 def test_the_app_prints_one_line_and_exits_non_zero(context: dict[str, str], expected: str) -> None:
     """Given bad context, when the app runs as the CDK CLI runs it, then stderr is one line."""
-    env = {
-        **os.environ,
-        "CDK_CONTEXT_JSON": json.dumps(context),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
-    }
-    result = subprocess.run(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
+    result = _run_app(context)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [expected]
 
@@ -217,3 +210,109 @@ def test_every_stage_file_explains_itself(name: str) -> None:
     text = config_file(name).read_text()
     assert text.startswith(f'# Stage "{name}"')
     assert "-c taskly:<section>.<field>=<value>" in text
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"),
+    [
+        # Before: 'no' was kept as a string, truthy, so dev got the pre-traffic hook.
+        (
+            "compute.pre_traffic_hook",
+            "no",
+            "dev.compute.pre_traffic_hook: 'no' is invalid; expected true or false",
+        ),
+        (
+            "compute.pre_traffic_hook",
+            "False",
+            "dev.compute.pre_traffic_hook: 'False' is invalid; expected true or false",
+        ),
+        (
+            "data.protect_data",
+            "False",
+            "dev.data.protect_data: 'False' is invalid; expected true or false",
+        ),
+        # Before: a bare string became a one-item list.
+        (
+            "ops.alarm_emails",
+            "ops@corp.test",
+            "dev.ops.alarm_emails: 'ops@corp.test' is invalid; expected a JSON list of strings, "
+            "e.g. -c 'taskly:ops.alarm_emails=[\"...\"]'",
+        ),
+        (
+            "ops.alarm_emails",
+            "[1]",
+            "dev.ops.alarm_emails: [1] is invalid; expected a list of strings",
+        ),
+        (
+            "compute.tasks.memory_mb",
+            "1e3",
+            "dev.compute.tasks.memory_mb: '1e3' is invalid; expected an integer",
+        ),
+        (
+            "data.docdb_serverless_max_capacity",
+            "lots",
+            "dev.data.docdb_serverless_max_capacity: 'lots' is invalid; expected a number",
+        ),
+    ],
+)
+def test_a_bad_override_is_one_line(key: str, raw: str, expected: str) -> None:
+    config = stage_config("dev", account=None, region=None)
+
+    with pytest.raises(ConfigError) as raised:
+        apply_overrides(config, {key: raw})
+
+    assert str(raised.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"),
+    [
+        ("compute.pre_traffic_hook", "true", True),
+        ("compute.pre_traffic_hook", False, False),  # typed, as from cdk.json
+        ("ops.alarm_emails", '["a@corp.test", "b@corp.test"]', ("a@corp.test", "b@corp.test")),
+        ("compute.tasks.memory_mb", "1024", 1024),
+        ("compute.tasks.reserved_concurrency", "null", None),
+        ("data.docdb_serverless_max_capacity", "4.5", 4.5),
+        ("network.vpc_cidr", "10.50.0.0/16", "10.50.0.0/16"),
+    ],
+)
+def test_a_good_override_is_parsed_for_its_field(key: str, raw: object, expected: object) -> None:
+    config = apply_overrides(stage_config("dev", account=None, region=None), {key: raw})
+
+    value: object = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    assert value == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"),
+    [
+        (
+            "taskly:compute.pre_traffic_hook",
+            "no",
+            "error: dev.compute.pre_traffic_hook: 'no' is invalid; expected true or false",
+        ),
+        (
+            "taskly:data.protect_data",
+            "False",
+            "error: dev.data.protect_data: 'False' is invalid; expected true or false",
+        ),
+    ],
+)
+def test_the_app_rejects_a_bad_boolean_in_one_line(key: str, raw: str, expected: str) -> None:
+    """Before: '=no' synthesized dev with the hook on; '=False' here was a 40-line traceback."""
+    result = _run_app({"stage": "dev", key: raw})
+
+    assert (result.returncode, result.stderr.splitlines()) == (2, [expected])
+
+
+def _run_app(context: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+    }
+    return subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
