@@ -12,9 +12,10 @@ SCHEMATHESIS_EXAMPLES ?= 10
 TEST_TARGETS += test-api
 
 .PHONY: local
-local: $(DEV_STAMP) ## Serve the API on http://127.0.0.1:3000 as through CloudFront, and :3001 as called directly
-	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local_api serve --port $(LOCAL_PORT) \
-		--direct-port $(LOCAL_DIRECT_PORT) --state-dir $(API_STATE_DIR)
+local: $(DEV_STAMP) ## The whole path: edge :8080 (cutover.js), new API :3000 (as from CloudFront) and :3001 (direct), legacy :3002
+	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local_edge --state-dir $(API_STATE_DIR) \
+		--edge-port $(LOCAL_EDGE_PORT) --api-port $(LOCAL_PORT) \
+		--direct-port $(LOCAL_DIRECT_PORT) --legacy-port $(LOCAL_LEGACY_PORT)
 
 .PHONY: token
 token: $(DEV_STAMP) ## Print a dev access token for the local API (USER=alice picks the subject)

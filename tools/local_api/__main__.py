@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import socket
 import sys
@@ -15,6 +16,9 @@ from pathlib import Path
 from taskly.routes import API_SCOPE
 
 from tools.local_api.devjwt import DEFAULT_STATE_DIR, issue_token, load_or_create_key
+
+# A MongoDB-wire server to use instead of mongomock (make local: the one legacy uses too).
+MONGODB_URI_VARIABLE = "TASKLY_LOCAL_MONGODB_URI"
 
 
 def _free_port() -> int:
@@ -35,14 +39,20 @@ def serve(args: argparse.Namespace) -> int:
     from tools.local_api.stack import LocalStack
 
     key = load_or_create_key(args.state_dir)
-    stack = LocalStack(moto_port=args.moto_port or _free_port(), log_level=args.log_level)
+    # From the environment, not argv: the URI carries a password and argv is visible to `ps`.
+    mongodb_uri = os.environ.get(MONGODB_URI_VARIABLE)
+    stack = LocalStack(
+        moto_port=args.moto_port or _free_port(),
+        log_level=args.log_level,
+        mongodb_uri=mongodb_uri,
+    )
     servers = []
     try:
         stack.start()
         functions = stack.functions()
         stack.start_email_poller(functions.pop("email_worker"))
         # One gateway behind both ports: still one invocation at a time per function.
-        gateway = LocalGateway(key=key, functions=functions)
+        gateway = LocalGateway(key=key, functions=functions, legacy_url=args.legacy_url)
         through_cloudfront = OriginHeader(ORIGIN_VERIFY_HEADER, stack.origin_verify_value)
         servers.append(
             make_server(gateway, host=args.host, port=args.port, origin_header=through_cloudfront)
@@ -76,8 +86,10 @@ def serve(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(
         f"Taskly local API on http://{args.host}:{server.server_port} "
-        f"(ready in {elapsed:.1f} s; AWS emulated by moto on {stack.endpoint}; "
-        "DocumentDB by mongomock). Ctrl-C stops.",
+        f"(ready in {elapsed:.1f} s; AWS emulated by moto on {stack.endpoint}; DocumentDB "
+        f"{'by the MongoDB-wire server' if mongodb_uri else 'by mongomock'}; other /api "
+        f"routes {'to legacy at ' + args.legacy_url if args.legacy_url else 'answer 404'}). "
+        "Ctrl-C stops.",
         flush=True,
     )
     try:
@@ -120,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also serve without x-origin-verify, like the public execute-api URL (default: off)",
     )
     serve_parser.add_argument("--moto-port", type=int, default=0, help="default: a free port")
+    serve_parser.add_argument(
+        "--legacy-url", help="proxy routes that are not migrated there (ANY /api/{proxy+})"
+    )
     serve_parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )

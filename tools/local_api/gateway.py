@@ -2,18 +2,25 @@
 
 It answers the way API Gateway does for what happens before the function (404 for an unknown
 route, 401/403 from the authorizer, 413 for bodies over the 10 MB limit, 500 when the function
-fails) and otherwise returns exactly what the handler returned.
+fails) and otherwise returns exactly what the handler returned. With ``legacy_url``, every
+``/api/...`` request no migrated route matches goes there, like ``ANY /api/{proxy+}`` (an HTTP
+proxy integration without authorizer): method, path, query, headers and body unchanged, except
+``x-origin-verify``, which the real integration removes so the legacy operator never sees it.
+Every answer carries ``apigw-requestid`` like an HTTP API's.
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from tools.local_api.devjwt import DevKey, TokenRejectedError, verify_token
 from tools.local_api.events import LocalLambdaContext, http_api_event, match_route
@@ -22,6 +29,12 @@ logger = logging.getLogger("taskly.local.gateway")
 
 Handler = Callable[[dict[str, Any], Any], Any]
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+# HTTP API integrations time out after 30 s (504).
+INTEGRATION_TIMEOUT_SECONDS = 30
+# Never passed to the legacy backend: the origin-verify secret is for the API functions only.
+LEGACY_DROPPED_HEADERS = frozenset({"x-origin-verify", "host", "connection", "content-length"})
+# Hop-by-hop headers are the gateway's own business, not the backend's.
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade", "te"})
 
 
 @dataclass
@@ -40,6 +53,8 @@ def _json(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) ->
 class LocalGateway:
     key: DevKey
     functions: Mapping[str, Handler]
+    # ANY /api/{proxy+}: where routes that are not migrated go (None: 404 like before).
+    legacy_url: str | None = None
     # One Lambda execution environment per function: one invocation at a time, like Lambda.
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
 
@@ -54,10 +69,33 @@ class LocalGateway:
         source_ip: str = "127.0.0.1",
     ) -> GatewayResponse:
         if len(body) > API_GATEWAY_MAX_BODY:
-            return _json(413, "Request Entity Too Large")
+            response = _json(413, "Request Entity Too Large")
+        elif self._goes_to_legacy(method, raw_path):
+            response = self.proxy_to_legacy(method, raw_path, raw_query, headers, body)
+        else:
+            response = self._route(
+                method=method,
+                raw_path=raw_path,
+                raw_query=raw_query,
+                headers=headers,
+                body=body,
+                source_ip=source_ip,
+            )
+        response.headers.append(("apigw-requestid", uuid.uuid4().hex[:16]))
+        return response
+
+    def _route(
+        self,
+        *,
+        method: str,
+        raw_path: str,
+        raw_query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+    ) -> GatewayResponse:
         matched = match_route(method.upper(), raw_path)
         if matched is None:
-            # In AWS this falls through to ANY /api/{proxy+}, i.e. the legacy backend.
             return _json(404, "Not Found")
         route, path_parameters = matched
         claims: dict[str, Any] | None = None
@@ -88,6 +126,50 @@ class LocalGateway:
             source_ip=source_ip,
         )
         return self.invoke(route.service, event)
+
+    def _goes_to_legacy(self, method: str, raw_path: str) -> bool:
+        # ANY /api/{proxy+} needs at least one segment after /api/; migrated routes win.
+        return (
+            self.legacy_url is not None
+            and raw_path.startswith("/api/")
+            and len(raw_path) > len("/api/")
+            and match_route(method.upper(), raw_path) is None
+        )
+
+    def proxy_to_legacy(
+        self,
+        method: str,
+        raw_path: str,
+        raw_query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> GatewayResponse:
+        target = urlsplit(str(self.legacy_url))
+        forwarded = [(n, v) for n, v in headers if n.lower() not in LEGACY_DROPPED_HEADERS]
+        connection = http.client.HTTPConnection(
+            target.hostname or "127.0.0.1", target.port, timeout=INTEGRATION_TIMEOUT_SECONDS
+        )
+        try:
+            connection.putrequest(method, raw_path + (f"?{raw_query}" if raw_query else ""))
+            for name, value in forwarded:
+                connection.putheader(name, value)
+            connection.putheader("content-length", str(len(body)))
+            connection.endheaders(body)
+            answer = connection.getresponse()
+            payload = answer.read()
+        except TimeoutError:
+            return _json(504, "Gateway Timeout")
+        except OSError as error:
+            logger.warning("legacy backend unreachable at %s: %s", self.legacy_url, error)
+            return _json(503, "Service Unavailable")
+        finally:
+            connection.close()
+        kept = [
+            (name, value)
+            for name, value in answer.getheaders()
+            if name.lower() not in _HOP_BY_HOP and name.lower() != "content-length"
+        ]
+        return GatewayResponse(answer.status, kept, payload)
 
     def invoke(self, service: str, event: dict[str, Any]) -> GatewayResponse:
         lock = self._locks.setdefault(service, threading.Lock())

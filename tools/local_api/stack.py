@@ -1,9 +1,10 @@
-"""Backing services for the local API: moto server for AWS, mongomock for DocumentDB.
+"""Backing services for the local API: moto server for AWS, mongomock or a wire server for data.
 
 The handlers run unchanged: boto3 reaches moto through ``AWS_ENDPOINT_URL``, the functions
 read the DocumentDB and the origin-verify secrets from moto's Secrets Manager through
-Powertools, and only the pymongo client is swapped for mongomock (see docs/api.md for what
-that does not cover).
+Powertools, and only the pymongo client is swapped: for mongomock by default (see docs/api.md
+for what that does not cover), or, with ``mongodb_uri``, for a client of that server (``make
+local`` passes the local wire server that the legacy backend uses too).
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def create_tables(dynamodb: Any, *, app_state_table: str, idempotency_table: str
 class LocalStack:
     """moto on ``http://localhost:<port>`` plus the resources the data stack would create."""
 
-    def __init__(self, *, moto_port: int, log_level: str = "INFO") -> None:
+    def __init__(
+        self, *, moto_port: int, log_level: str = "INFO", mongodb_uri: str | None = None
+    ) -> None:
         self.moto_port = moto_port
+        self.mongodb_uri = mongodb_uri
         self.endpoint = f"http://localhost:{moto_port}"  # not 127.0.0.1: see DESIGN.md
         self.log_level = log_level
         self._moto: Any = None
@@ -137,17 +141,22 @@ class LocalStack:
     def functions(self) -> dict[str, Callable[[dict[str, Any], Any], Any]]:
         """The real handlers, imported after the environment is in place."""
         import mongomock
+        import pymongo
         from taskly.api import tasks as tasks_api
         from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository
         from taskly.data.messaging import SqsEmailQueue
         from taskly.handlers import email_worker, profile, tasks
         from taskly.logic.tasks import TasksService
 
-        documentdb: Any = mongomock.MongoClient(tz_aware=True)
+        documentdb: Any = (
+            pymongo.MongoClient(self.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+            if self.mongodb_uri
+            else mongomock.MongoClient(tz_aware=True)
+        )
         connection = DocumentDbConnection(
             secret_arn=tasks.settings.docdb_secret_arn,
             database=tasks.settings.docdb_database,
-            ca_file=Path("unused-by-mongomock.pem"),
+            ca_file=Path("unused-the-client-is-given.pem"),
             client_factory=lambda _secret, _ca_file: documentdb,
         )
         service = TasksService(

@@ -21,7 +21,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-DEFAULT_LOCAL_STORE = Path(".local/edge/kvs.json")
+# Inside the local state directory (.local, git-ignored) that make local uses.
+STORE_IN_STATE_DIR = Path("edge/kvs.json")
+DEFAULT_LOCAL_STORE = Path(".local") / STORE_IN_STATE_DIR
 # What a freshly deployed edge starts from: no weight (everyone on legacy), switch off.
 INITIAL_VALUES = {"weight": "0", "kill_switch": "off"}
 
@@ -42,6 +44,9 @@ class FileKeyValueStore:
         with self._locked():
             if not self.path.exists():
                 self._save(1, dict(INITIAL_VALUES if values is None else values))
+
+    def values(self) -> dict[str, str]:
+        return self._load(self.arn)[1]
 
     def describe_key_value_store(self, *, KvsARN: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
         version, values = self._load(KvsARN)

@@ -2,40 +2,19 @@
 //
 // Fakes, because CloudFront's runtime does not run here: `cloudfront` (KeyValueStore reads and
 // origin selection) is a small in-memory stand-in; `crypto` and `Buffer` are Node's, which
-// implement the same createHash/digest and base64 calls the function uses. The function
-// source is evaluated as-is apart from its import lines, in strict mode like a module.
-import { readFileSync } from 'node:fs';
+// implement the same createHash/digest and base64 calls the function uses. The loader
+// (tools/local_edge/cloudfront.mjs) is the one the local edge runs the function with.
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+import { importsOf, loadHandler } from '../../../tools/local_edge/cloudfront.mjs';
+
+export { importsOf, loadHandler };
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CUTOVER_JS = path.join(ROOT, 'lambda_src', 'edge', 'cutover.js');
 export const SPA_FALLBACK_JS = path.join(ROOT, 'lambda_src', 'edge', 'spa_fallback.js');
-
-const IMPORT_LINE = /^import (\w+) from '([\w-]+)';$/gm;
-
-export function importsOf(source) {
-  return [...source.matchAll(IMPORT_LINE)].map((m) => ({ name: m[1], module: m[2] }));
-}
-
-/** Compile a function file with the given modules; returns its `handler`. */
-export function loadHandler(file, modules) {
-  const source = readFileSync(file, 'utf8');
-  const imports = importsOf(source);
-  for (const { name, module } of imports) {
-    if (!(module in modules)) {
-      throw new Error(`${file} imports '${module}', which the harness does not provide`);
-    }
-    if (name !== module && !(module === 'cloudfront' && name === 'cf')) {
-      throw new Error(`unexpected binding ${name} for '${module}'`);
-    }
-  }
-  const body = source.replace(IMPORT_LINE, '');
-  const names = imports.map((i) => i.name);
-  const factory = new Function(...names, 'Buffer', `'use strict';\n${body}\nreturn handler;`);
-  return factory(...imports.map((i) => modules[i.module]), Buffer);
-}
 
 /** In-memory stand-in for the `cloudfront` module: KeyValueStore plus origin selection. */
 export class FakeCloudFront {
