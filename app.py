@@ -11,12 +11,12 @@ import os
 import sys
 from dataclasses import dataclass
 
-from aws_cdk import App, Aspects, Duration, Environment, Tags, Validations
+from aws_cdk import App, Duration, Environment, Tags, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.alarm_topic import notify
-from cdk_constructs.known_cdk_artefacts import AcknowledgeKnownCdkArtefacts
+from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
 from cdk_constructs.local_python_bundler import BundlingError
 from cdk_constructs.ops_dashboard import DashboardFunction
 from cdk_constructs.retention import retention_days
@@ -184,7 +184,7 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
     )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
-    Aspects.of(app).add(AcknowledgeKnownCdkArtefacts())
+    acknowledge_known_cdk_artefacts(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
     return TasklyStage(
         network=network,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import jsii
-from aws_cdk import CfnResource, IAspect
+from aws_cdk import CfnResource
+from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
 from cdk_constructs.nag import acknowledge_checkov, acknowledge_lint
@@ -30,17 +30,24 @@ _CDK_PROVIDER_CHECKOV_REASONS = {
 _CDK_PROVIDER_PATH_SUFFIX = "CustomResourceProvider/Handler"
 
 
-@jsii.implements(IAspect)
-class AcknowledgeKnownCdkArtefacts:
-    """Aspect: acknowledge what CDK renders into every function, and its providers' checks."""
+def acknowledge_known_cdk_artefacts(scope: IConstruct) -> None:
+    """Acknowledge what CDK renders into every function under ``scope``, and its providers'
+    checks. Call it once, after every stack of the app is built.
 
-    def visit(self, node: IConstruct) -> None:
-        if not (
-            isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::Lambda::Function"
-        ):
-            return
-        # L2 functions add the role dependency at the construct level, rendered only at
-        # synthesis, so it cannot be inspected here: every function gets the acknowledgment.
-        acknowledge_lint(node, {"W3005": _REDUNDANT_ROLE_DEPENDENCY})
-        if node.node.path.endswith(_CDK_PROVIDER_PATH_SUFFIX):
+    A Python ``IAspect`` would do the same, but jsii calls back into Python for every
+    construct of the app (about 350 callbacks plus their property reads, measured in
+    docs/synth-profile.md); one ``find_all`` and type checks on the Python side cost a
+    handful of round trips. CDK creates its provider singletons when the construct that
+    needs them is built, so nothing this looks for appears later, during synthesis; the
+    cfn-lint gate (W3005 on every function) would show it if that ever changed.
+    """
+    for node in scope.node.find_all():
+        if isinstance(node, lambda_.CfnFunction):
+            # L2 functions add the role dependency at the construct level, rendered only at
+            # synthesis, so it cannot be inspected here: every function gets the acknowledgment.
+            acknowledge_lint(node, {"W3005": _REDUNDANT_ROLE_DEPENDENCY})
+        elif type(node) is CfnResource and node.node.path.endswith(_CDK_PROVIDER_PATH_SUFFIX):
+            # CDK's custom-resource providers are plain CfnResources of type
+            # AWS::Lambda::Function (no CfnFunction class): matched by their fixed path.
+            acknowledge_lint(node, {"W3005": _REDUNDANT_ROLE_DEPENDENCY})
             acknowledge_checkov(node, _CDK_PROVIDER_CHECKOV_REASONS)

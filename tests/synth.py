@@ -60,7 +60,7 @@ def all_stage_names() -> tuple[str, ...]:
 
 
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
-_VERSION_ID = re.compile(r"(CurrentVersion)[0-9A-F]{8,}")
+_VERSION_ID = re.compile(r"(CurrentVersion)[0-9A-Fa-f]{8,}")
 
 
 def normalized(template: dict[str, Any]) -> Any:

@@ -13,13 +13,13 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from aws_cdk import App, Aspects, Environment, Stack, Validations
+from aws_cdk import App, Environment, Stack, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from moto.server import ThreadedMotoServer
 
-from cdk_constructs.known_cdk_artefacts import AcknowledgeKnownCdkArtefacts
+from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
 from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from stacks.edge_stack import EdgeStack
 from tests.edge.fakes import InMemoryKeyValueStore
@@ -153,7 +153,6 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
     """
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = App(context=_app_context(), outdir=str(outdir))
-    Aspects.of(app).add(AcknowledgeKnownCdkArtefacts())  # as app.py does for every stage
     env = Environment(account=ACCOUNT, region=REGION)
     upstream = Stack(app, "Taskly-test-Upstream", env=env)
     secret = OriginVerifySecret(upstream, "OriginVerify", retain=False).secret
@@ -183,6 +182,7 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
         alarm_topic=topic,
         **common,
     )
+    acknowledge_known_cdk_artefacts(app)  # as app.py does for every stage, once all are built
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     app.synth()
     names = ("Taskly-test-Edge", "Taskly-prodlike-Edge", "Taskly-test-Upstream")
