@@ -93,7 +93,8 @@ diff: $(APP_STAMP) $(NODE_STAMP) ## cdk diff every stack of STAGE against the de
 	$(CDK) diff -c stage=$(STAGE)
 
 .PHONY: deploy
-deploy: $(APP_STAMP) $(NODE_STAMP) ## cdk deploy every stack of STAGE (needs credentials)
+deploy: $(DEV_STAMP) $(NODE_STAMP) ## Preflight, then cdk deploy every stack of STAGE (needs credentials)
+	$(PREFLIGHT) --stage $(STAGE) $(PREFLIGHT_ARGS)
 	$(CDK) deploy --all -c stage=$(STAGE)
 
 .PHONY: lint

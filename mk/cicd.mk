@@ -60,7 +60,8 @@ diff-security: $(APP_STAMP) $(NODE_STAMP) ## Fail if STAGE's diff broadens IAM o
 	$(CDK) diff --method=template --security-only --fail -c stage=$(STAGE)
 
 .PHONY: deploy-ci
-deploy-ci: $(DEV_STAMP) $(NODE_STAMP) ## CI deploy of STAGE: no prompts, CloudFormation events and CodeDeploy canary progress in the log
+deploy-ci: $(DEV_STAMP) $(NODE_STAMP) ## CI deploy of STAGE: preflight through the lookup role, then no prompts, CloudFormation events and canary progress
+	$(PREFLIGHT) --stage $(STAGE) --via-lookup-role $(PREFLIGHT_ARGS)
 	mkdir -p $(CICD_OUT)
 	$(PY) -m tools.canary_watch --qualifier $(CDK_QUALIFIER) --prefix $(CANARY_PREFIX) & watcher=$$!; \
 	rc=0; $(CDK) deploy --all --require-approval never --progress events -c stage=$(STAGE) \

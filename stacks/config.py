@@ -430,12 +430,18 @@ def apply_overrides(config: StageConfig, overrides: dict[str, object]) -> StageC
     digits, lists and tables JSON, optional values ``null``.
     """
     keys = _override_keys()
+    # Validated once, all together: values that go in pairs (edge.domain_name with
+    # edge.certificate_arn) cannot be overridden one at a time.
+    sections: dict[str, Any] = {}
     for key, raw in sorted(overrides.items()):
         if key not in keys:
             raise ConfigError(f"unknown override {key!r}; valid keys: {', '.join(sorted(keys))}")
         value = _override_value(raw, keys[key], key, f"{config.name}.{key}")
-        config = _replaced(config, key.split("."), value)
-    return config
+        head, *rest = key.split(".")
+        sections[head] = (
+            _replaced(sections.get(head, getattr(config, head)), rest, value) if rest else value
+        )
+    return dataclasses.replace(config, **sections) if sections else config
 
 
 def _describe(hint: Any) -> str:

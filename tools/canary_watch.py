@@ -29,6 +29,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tools.lookup_role import lookup_session
+
 FINAL_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
 
 
@@ -114,30 +116,15 @@ class CanaryWatcher:
             kwargs["nextToken"] = token
 
 
-def lookup_role_arn(*, caller_arn: str, account: str, qualifier: str, region: str) -> str:
-    partition = caller_arn.split(":", 2)[1]
-    return f"arn:{partition}:iam::{account}:role/cdk-{qualifier}-lookup-role-{account}-{region}"
-
-
 def codedeploy_client(*, session: boto3.Session, qualifier: str, assume_lookup_role: bool) -> Any:
     """A CodeDeploy client, through the bootstrap lookup role unless told otherwise."""
     if not assume_lookup_role:
         return session.client("codedeploy")
-    identity = session.client("sts").get_caller_identity()
-    role_arn = lookup_role_arn(
-        caller_arn=identity["Arn"],
-        account=identity["Account"],
+    return lookup_session(
+        session=session,
         qualifier=qualifier,
-        region=session.region_name,
-    )
-    credentials = session.client("sts").assume_role(
-        RoleArn=role_arn, RoleSessionName="canary-watch", DurationSeconds=3600
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=session.region_name,
+        region=str(session.region_name),
+        session_name="canary-watch",
     ).client("codedeploy")
 
 

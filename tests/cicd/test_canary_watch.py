@@ -17,6 +17,7 @@ from moto.codedeploy.models import codedeploy_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from tools import canary_watch
+from tools.lookup_role import lookup_role_arn
 
 REGION = "eu-west-1"
 
@@ -111,7 +112,7 @@ def test_the_lookup_role_is_assumed_for_reading(aws: None) -> None:
     )
     assert client.list_deployments()["deployments"] == []
     assert (
-        canary_watch.lookup_role_arn(
+        lookup_role_arn(
             caller_arn="arn:aws-us-gov:sts::123456789012:assumed-role/x/y",
             account="123456789012",
             qualifier="q",

@@ -2,7 +2,8 @@
 
 No AWS account is reachable here, so ``CDK`` is replaced by a small script that prints
 what ``cdk diff``/``cdk deploy`` would and exits with a chosen code: a stand-in for the CDK
-CLI, the only fake in these tests. Everything else (make, bash, the Python tools) is real.
+CLI. ``PREFLIGHT`` gets the same kind of stand-in (tests/preflight runs the real one against
+an emulated account). Everything else (make, bash, the other Python tools) is real.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ if [ "$1" = deploy ]; then
 fi
 exit "${FAKE_CDK_EXIT:-0}"
 """
+FAKE_PREFLIGHT = """#!/usr/bin/env bash
+echo "fake preflight $*"
+exit "${FAKE_PREFLIGHT_EXIT:-0}"
+"""
 
 
 @pytest.fixture
@@ -38,21 +43,42 @@ def fake_cdk(tmp_path: Path) -> Path:
     script = tmp_path / "fake-cdk"
     script.write_text(FAKE_CDK)
     script.chmod(0o755)
+    (tmp_path / "fake-preflight").write_text(FAKE_PREFLIGHT)
+    (tmp_path / "fake-preflight").chmod(0o755)
     return script
 
 
 def make(
-    target: str, *, fake_cdk: Path, out: Path, exit_code: int, **variables: str
+    target: str,
+    *,
+    fake_cdk: Path,
+    out: Path,
+    exit_code: int,
+    preflight_exit_code: int = 0,
+    **variables: str,
 ) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "MAKE", "MFLAGS"))
     }
-    env.update(FAKE_CDK_EXIT=str(exit_code), AWS_EC2_METADATA_DISABLED="true")
+    env.update(
+        FAKE_CDK_EXIT=str(exit_code),
+        FAKE_PREFLIGHT_EXIT=str(preflight_exit_code),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     assignments = [f"{key}={value}" for key, value in variables.items()]
+    preflight = fake_cdk.parent / "fake-preflight"
     return subprocess.run(
-        ["make", target, f"VENV={VENV}", f"CDK={fake_cdk}", f"CICD_OUT={out}", *assignments],
+        [
+            "make",
+            target,
+            f"VENV={VENV}",
+            f"CDK={fake_cdk}",
+            f"PREFLIGHT={preflight}",
+            f"CICD_OUT={out}",
+            *assignments,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -96,3 +122,29 @@ def test_deploy_ci_returns_cdks_exit_code_and_writes_the_outputs(
         "deploy-ci", fake_cdk=fake_cdk, out=tmp_path / "out", exit_code=1, STAGE="staging"
     )
     assert failed.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("target", "preflight_args"),
+    [("deploy", "--stage prod"), ("deploy-ci", "--stage prod --via-lookup-role")],
+)
+def test_deploys_run_preflight_first_and_stop_when_it_fails(
+    tmp_path: Path, fake_cdk: Path, target: str, preflight_args: str
+) -> None:
+    ok = make(target, fake_cdk=fake_cdk, out=tmp_path / "out", exit_code=0, STAGE="prod")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    lines = ok.stdout.splitlines()
+    preflight = lines.index(f"fake preflight {preflight_args}")
+    deploy = next(i for i, line in enumerate(lines) if line.startswith("fake cdk deploy --all"))
+    assert preflight < deploy
+
+    refused = make(
+        target,
+        fake_cdk=fake_cdk,
+        out=tmp_path / "out",
+        exit_code=0,
+        preflight_exit_code=1,
+        STAGE="prod",
+    )
+    assert refused.returncode != 0
+    assert "fake cdk deploy" not in refused.stdout

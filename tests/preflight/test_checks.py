@@ -1,0 +1,559 @@
+"""Each preflight check, passing and failing, through the real CLI (argparse, boto3 over HTTP).
+
+The account is a moto server on localhost (tests/preflight/moto_account.py). Three calls moto
+does not implement are answered by a botocore Stubber with AWS's documented response shape
+(the Stubber validates it against botocore's service model): Lambda ``GetAccountSettings``,
+SES v2 ``GetAccount`` and a non-empty DocumentDB ``DescribeOrderableDBInstanceOptions``.
+Those tests do not prove how AWS fills the values for a given account, nor the permissions
+the call needs; the failing DocumentDB case is moto's own (empty) answer over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+
+import pytest
+
+from tests.preflight.conftest import READY_CONTEXT, SENDER_DOMAIN, Run, Stubs, stub_hook
+from tests.preflight.moto_account import ACCOUNT, REGION, MotoAccount, bootstrap, ready
+from tests.preflight.tls_origin import Origin, self_signed
+
+Preflight = Callable[..., Run]
+ZONES = [{"Name": f"{REGION}{z}"} for z in "abc"]
+
+
+def account_stubs(
+    *,
+    limit: int = 1000,
+    unreserved: int = 1000,
+    production: bool = True,
+    sending: bool = True,
+    zones: list[dict[str, str]] | None = None,
+) -> Stubs:
+    """The three answers moto lacks, in the shape botocore's models define."""
+    orderable = [
+        {
+            "Engine": "docdb",
+            "EngineVersion": "5.0.0",
+            "DBInstanceClass": "db.serverless",
+            "LicenseModel": "na",
+            "AvailabilityZones": ZONES if zones is None else zones,
+            "Vpc": True,
+        }
+    ]
+    return {
+        "lambda": [
+            (
+                "get_account_settings",
+                {
+                    "AccountLimit": {
+                        "ConcurrentExecutions": limit,
+                        "UnreservedConcurrentExecutions": unreserved,
+                    },
+                    "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": 0},
+                },
+            )
+        ],
+        "sesv2": [
+            (
+                "get_account",
+                {
+                    "ProductionAccessEnabled": production,
+                    "SendingEnabled": sending,
+                    "EnforcementStatus": "HEALTHY",
+                    "SendQuota": {
+                        "Max24HourSend": 50000.0 if production else 200.0,
+                        "MaxSendRate": 14.0,
+                        "SentLast24Hours": 0.0,
+                    },
+                },
+            )
+        ],
+        "docdb": [
+            (
+                "describe_orderable_db_instance_options",
+                {"OrderableDBInstanceOptions": orderable},
+                {
+                    "Engine": "docdb",
+                    "EngineVersion": "5.0.0",
+                    "DBInstanceClass": "db.serverless",
+                },
+            )
+        ],
+    }
+
+
+@pytest.fixture
+def ready_account(account: MotoAccount) -> MotoAccount:
+    ready(account, sender_domain=SENDER_DOMAIN)
+    return account
+
+
+def test_a_ready_account_passes_every_check(
+    ready_account: MotoAccount, preflight: Preflight, trusted_origin: Origin
+) -> None:
+    result = preflight(
+        *READY_CONTEXT, *trusted_origin.connect_to(), hook=stub_hook(account_stubs())
+    )
+    assert result.code == 0, result.out
+    assert result.out.startswith(f"preflight dev: account {ACCOUNT}, region {REGION}\n")
+    assert "✗" not in result.out
+    for check in (
+        "credentials",
+        "region",
+        "placeholders",
+        "cdk bootstrap",
+        "lambda concurrency",
+        "ses identity",
+        "ses sending",
+        "cognito domain",
+        "documentdb",
+        "budgets",
+        "legacy origin",
+    ):
+        assert result.line(check).startswith("✓"), result.line(check)
+    assert result.line("certificate").startswith("-")
+    assert result.line("waf web acl").startswith("-")
+    assert result.out.endswith("ready to deploy.\n")
+    assert result.err == ""
+
+
+class TestCredentialsAndRegion:
+    def test_the_account_the_deploy_will_use_is_reported(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(hook=stub_hook(account_stubs()))
+        assert (
+            f"in account {ACCOUNT} (the stage sets none: the deploy uses the credentials' account)"
+            in result.line("credentials")
+        )
+        assert result.line("region") == (
+            f"✓ region              {REGION} (the stage sets none: the deploy uses this one)"
+        )
+
+    def test_credentials_of_another_account_fail(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight("-c", "account=111111111111")
+        assert result.code == 1
+        assert result.line("credentials").startswith("✗")
+        assert f"is in account {ACCOUNT}, but stage dev deploys to 111111111111" in result.out
+        assert "use credentials for account 111111111111" in result.fix("credentials")
+        # Nothing else is read with the wrong account's credentials.
+        assert result.line("cdk bootstrap").startswith("- cdk bootstrap")
+
+    def test_the_stage_region_wins_over_the_environment(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight("-c", f"region={REGION}", "-c", f"account={ACCOUNT}")
+        assert "(set by the stage)" in result.line("region")
+        assert f"the stage's account {ACCOUNT}" in result.line("credentials")
+
+    def test_no_credentials_is_one_line_not_a_traceback(
+        self, account: MotoAccount, preflight: Preflight, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name)
+        result = preflight()
+        assert result.code == 1
+        assert result.line("credentials") == (
+            "✗ credentials         no working AWS credentials (Unable to locate credentials)"
+        )
+        assert "Traceback" not in result.out + result.err
+
+    def test_no_region_anywhere_fails(
+        self, account: MotoAccount, preflight: Preflight, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("AWS_REGION")
+        monkeypatch.delenv("AWS_DEFAULT_REGION")
+        result = preflight()
+        assert result.code == 1
+        assert result.line("region").startswith("✗ region")
+        assert "export AWS_REGION=<region>" in result.fix("region")
+
+
+class TestLookupRole:
+    def test_ci_reads_through_the_bootstrap_lookup_role(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight("--via-lookup-role")
+        role = f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-lookup-role-{ACCOUNT}-{REGION}"
+        assert result.line("lookup role") == (
+            f"✓ lookup role         reading the account through {role}"
+        )
+        assert result.line("cdk bootstrap").startswith("✓")
+
+    def test_a_role_that_cannot_be_assumed_stops_the_account_checks(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        """Stubber: moto lets anyone assume any role; AccessDenied is STS's real answer."""
+        identity = {"UserId": "AROA", "Account": ACCOUNT, "Arn": f"arn:aws:sts::{ACCOUNT}:x/y"}
+        hook = stub_hook(
+            {"sts": [("get_caller_identity", identity)]},
+            errors={"sts": ("assume_role", "AccessDenied", "not authorized to assume")},
+        )
+        result = preflight("--via-lookup-role", hook=hook)
+        assert result.line("lookup role").startswith("✗ lookup role         cannot assume")
+        assert "(An error occurred (AccessDenied) when calling the AssumeRole operation" in (
+            result.line("lookup role")
+        )
+        assert "version 8 or later creates the role" in result.fix("lookup role")
+        assert result.line("cdk bootstrap").startswith("- ")
+        assert result.code == 1
+
+
+class TestBootstrap:
+    def test_missing_bootstrap_stack(self, account: MotoAccount, preflight: Preflight) -> None:
+        result = preflight()
+        assert result.line("cdk bootstrap").endswith(f"no CDKToolkit stack in {ACCOUNT}/{REGION}")
+        assert result.fix("cdk bootstrap") == (
+            f"npx cdk bootstrap aws://{ACCOUNT}/{REGION} --qualifier hnb659fds"
+        )
+
+    def test_another_qualifier(self, account: MotoAccount, preflight: Preflight) -> None:
+        bootstrap(account, qualifier="other1")
+        result = preflight()
+        assert "has qualifier other1, cdk.json expects hnb659fds" in result.line("cdk bootstrap")
+        assert '"@aws-cdk/core:bootstrapQualifier": "other1"' in result.fix("cdk bootstrap")
+        # The same account passes when cdk.json's qualifier is given, as cdk would read it.
+        again = preflight("-c", "@aws-cdk/core:bootstrapQualifier=other1")
+        assert again.line("cdk bootstrap").startswith("✓")
+        assert "qualifier other1" in again.line("cdk bootstrap")
+
+    def test_too_old_a_version(self, account: MotoAccount, preflight: Preflight) -> None:
+        bootstrap(account, version=6)
+        result = preflight()
+        assert "CDKToolkit is version 6, 8 or later needed" in result.line("cdk bootstrap")
+        assert "(upgrades it in place)" in result.fix("cdk bootstrap")
+
+    def test_a_named_toolkit_stack(self, account: MotoAccount, preflight: Preflight) -> None:
+        bootstrap(account)
+        result = preflight("--toolkit-stack-name", "Mine")
+        assert "no Mine stack" in result.line("cdk bootstrap")
+        assert result.fix("cdk bootstrap").endswith("--toolkit-stack-name Mine")
+
+
+class TestPlaceholders:
+    def test_each_placeholder_is_one_line_with_where_to_set_it(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(hook=stub_hook(account_stubs()))
+        assert result.code == 1
+        lines = [line for line in result.out.splitlines() if line.startswith("✗ placeholder ")]
+        fields = [line.split()[2] for line in lines]
+        assert fields == [
+            "auth.callback_urls",
+            "auth.logout_urls",
+            "compute.legacy_origin_domain",
+            "compute.sender_email",
+            "ops.alarm_emails",
+        ]
+        fixes = [line.split("fix: ")[1] for line in result.out.splitlines() if "fix: set " in line]
+        assert fixes[2] == "set compute.legacy_origin_domain of stage dev in stacks/config.py"
+        assert len(fixes) == 5
+
+
+class TestLambdaConcurrency:
+    def test_a_new_account_quota_cannot_hold_the_reservations(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(hook=stub_hook(account_stubs(limit=10, unreserved=10)))
+        line = result.line("lambda concurrency")
+        assert line.startswith("✗")
+        assert "the stage reserves 12 (tasks 5, profile 5, email_worker 2)" in line
+        assert "but only 0 can be reserved (account limit 10, unreserved 10" in line
+        assert "--quota-code L-B99A9384 --desired-value 1000" in result.fix("lambda concurrency")
+
+    def test_reservations_fit_with_100_left_unreserved(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        fits = preflight(hook=stub_hook(account_stubs(limit=1000, unreserved=112)))
+        assert fits.line("lambda concurrency").startswith("✓")
+        short = preflight(hook=stub_hook(account_stubs(limit=1000, unreserved=111)))
+        assert "only 11 can be reserved" in short.line("lambda concurrency")
+
+    def test_a_redeploy_counts_the_stage_reservations_already_made(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        # Given the stage's Compute stack deployed with one function reserving 12
+        ready_account.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")
+        template = {
+            "Resources": {
+                "Tasks": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "Runtime": "python3.13",
+                        "Handler": "index.handler",
+                        "Role": f"arn:aws:iam::{ACCOUNT}:role/fn",
+                        "Code": {"ZipFile": "def handler(event, context): pass"},
+                    },
+                }
+            }
+        }
+        cloudformation = ready_account.client("cloudformation")
+        cloudformation.create_stack(
+            StackName="Taskly-dev-Compute", TemplateBody=json.dumps(template)
+        )
+        name = cloudformation.describe_stack_resource(
+            StackName="Taskly-dev-Compute", LogicalResourceId="Tasks"
+        )["StackResourceDetail"]["PhysicalResourceId"]
+        stubs = account_stubs(limit=200, unreserved=88)
+        stubs["lambda"].append(
+            (
+                "get_function_concurrency",
+                {"ReservedConcurrentExecutions": 12},
+                {"FunctionName": name},
+            )
+        )
+        # Then those 12 come back to the pool: 88 + 12 - 100 = 0 < 12 without them
+        result = preflight(hook=stub_hook(stubs))
+        assert result.line("lambda concurrency").startswith("✗")
+        assert "only 0 can be reserved" in result.line("lambda concurrency")
+        stubs = account_stubs(limit=200, unreserved=100)
+        stubs["lambda"].append(
+            (
+                "get_function_concurrency",
+                {"ReservedConcurrentExecutions": 12},
+                {"FunctionName": name},
+            )
+        )
+        assert preflight(hook=stub_hook(stubs)).line("lambda concurrency").startswith("! ")
+
+    def test_a_small_limit_without_reservations_is_a_warning(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(hook=stub_hook(account_stubs(limit=400, unreserved=400)))
+        line = result.line("lambda concurrency")
+        assert line.startswith("! lambda concurrency")
+        assert "a new-account quota, every function shares 400" in line
+
+
+class TestSes:
+    def test_verified_domain(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        result = preflight(*READY_CONTEXT, hook=stub_hook(account_stubs()))
+        assert result.line("ses identity") == (
+            f"✓ ses identity        {SENDER_DOMAIN} is verified in {REGION} "
+            f"(sender no-reply@{SENDER_DOMAIN})"
+        )
+
+    def test_unknown_sender(self, account: MotoAccount, preflight: Preflight) -> None:
+        result = preflight(*READY_CONTEXT)
+        assert f"neither no-reply@{SENDER_DOMAIN} nor {SENDER_DOMAIN} is an SES identity" in (
+            result.line("ses identity")
+        )
+        assert f"aws sesv2 create-email-identity --email-identity {SENDER_DOMAIN}" in result.fix(
+            "ses identity"
+        )
+
+    def test_the_sandbox_is_a_clear_warning_not_a_failure(
+        self, ready_account: MotoAccount, preflight: Preflight, trusted_origin: Origin
+    ) -> None:
+        result = preflight(
+            *READY_CONTEXT,
+            *trusted_origin.connect_to(),
+            hook=stub_hook(account_stubs(production=False)),
+        )
+        assert result.code == 0, result.out
+        assert result.line("ses sending").startswith(
+            f"! ses sending         SES sandbox in {REGION}"
+        )
+        assert "put-account-details --production-access-enabled" in result.fix("ses sending")
+        assert result.out.endswith("ready to deploy (1 warning(s) above).\n")
+
+    def test_production_access_passes_and_paused_sending_fails(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        assert (
+            preflight(hook=stub_hook(account_stubs()))
+            .line("ses sending")
+            .startswith(
+                f"✓ ses sending         production access in {REGION} (50000 emails per 24 h)"
+            )
+        )
+        paused = preflight(hook=stub_hook(account_stubs(sending=False)))
+        assert "sending is paused" in paused.line("ses sending")
+        assert paused.line("ses sending").startswith("✗")
+
+
+class TestCognitoDomain:
+    def test_available(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        result = preflight()
+        assert result.line("cognito domain").startswith("✓ cognito domain      prefix taskly-dev")
+
+    def test_taken(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        cognito = ready_account.client("cognito-idp")
+        pool = cognito.create_user_pool(PoolName="someone-else")["UserPool"]["Id"]
+        cognito.create_user_pool_domain(Domain="taken-prefix", UserPoolId=pool)
+        result = preflight("-c", "taskly:auth.domain_prefix=taken-prefix")
+        assert result.line("cognito domain").startswith(
+            f"✗ cognito domain      prefix taken-prefix is taken in {REGION} (user pool {pool})"
+        )
+        assert "set auth.domain_prefix" in result.fix("cognito domain")
+
+
+class TestDocumentDb:
+    def test_not_orderable(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        # moto's own answer for docdb (empty), over HTTP
+        result = preflight()
+        assert result.line("documentdb").endswith(
+            f"db.serverless (engine 5.0.0) is not orderable in {REGION}"
+        )
+
+    def test_orderable_in_two_or_more_zones(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(hook=stub_hook(account_stubs()))
+        assert result.line("documentdb") == (
+            f"✓ documentdb          db.serverless (engine 5.0.0) orderable in {REGION}a, "
+            f"{REGION}b, {REGION}c"
+        )
+        one_zone = preflight(hook=stub_hook(account_stubs(zones=ZONES[:1])))
+        assert "in one availability zone only" in one_zone.line("documentdb")
+
+
+def _domain_context(arn: str, domain: str = "app.taskly.test") -> tuple[str, ...]:
+    return ("-c", f"taskly:edge.domain_name={domain}", "-c", f"taskly:edge.certificate_arn={arn}")
+
+
+class TestCertificate:
+    def test_issued_and_covering_the_domain(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        certificate, key = self_signed("*.taskly.test")
+        arn = ready_account.client("acm", "us-east-1").import_certificate(
+            Certificate=certificate, PrivateKey=key
+        )["CertificateArn"]
+        result = preflight(*_domain_context(arn))
+        assert result.line("certificate") == (
+            "✓ certificate         ISSUED in us-east-1, covers app.taskly.test"
+        )
+        other = preflight(*_domain_context(arn, domain="a.b.taskly.test"))
+        assert other.line("certificate").startswith(
+            "✗ certificate         certificate covers *.taskly.test, not a.b.taskly.test"
+        )
+
+    def test_pending_validation(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        arn = ready_account.client("acm", "us-east-1").request_certificate(
+            DomainName="app.taskly.test", ValidationMethod="DNS"
+        )["CertificateArn"]
+        result = preflight(*_domain_context(arn))
+        assert "is PENDING_VALIDATION" in result.line("certificate")
+        assert "publish the DNS validation records" in result.fix("certificate")
+
+    def test_unknown_certificate(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        arn = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000"
+        result = preflight(*_domain_context(arn))
+        assert result.line("certificate").endswith(f"{arn} does not exist in this account")
+
+
+class TestWebAcl:
+    def _acl(self, account: MotoAccount, scope: str) -> str:
+        return str(
+            account.client("wafv2", "us-east-1").create_web_acl(
+                Name="taskly",
+                Scope=scope,
+                DefaultAction={"Allow": {}},
+                VisibilityConfig={
+                    "SampledRequestsEnabled": False,
+                    "CloudWatchMetricsEnabled": False,
+                    "MetricName": "taskly",
+                },
+            )["Summary"]["ARN"]
+        )
+
+    def test_cloudfront_scope(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        arn = self._acl(ready_account, "CLOUDFRONT")
+        result = preflight("-c", f"taskly:edge.web_acl_arn={arn}")
+        assert result.line("waf web acl") == (
+            "✓ waf web acl         taskly (CLOUDFRONT scope, us-east-1)"
+        )
+
+    def test_regional_scope(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        arn = self._acl(ready_account, "REGIONAL")
+        result = preflight("-c", f"taskly:edge.web_acl_arn={arn}")
+        assert result.line("waf web acl").endswith("is not a CLOUDFRONT-scope web ACL in us-east-1")
+
+    def test_missing_acl(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        arn = self._acl(ready_account, "CLOUDFRONT").rsplit("/", 1)[0] + "/nope-0000"
+        result = preflight("-c", f"taskly:edge.web_acl_arn={arn}")
+        assert "does not exist in us-east-1" in result.line("waf web acl")
+
+
+class TestBudgets:
+    def test_available(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        assert preflight().line("budgets") == (
+            "✓ budgets             Budgets API available (0 budget(s) in the account)"
+        )
+
+    def test_denied(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+        """Stubber: moto never denies; the error code is Budgets' documented one."""
+        hook = stub_hook(
+            {},
+            errors={
+                "budgets": (
+                    "describe_budgets",
+                    "AccessDeniedException",
+                    "not authorized to perform budgets:ViewBudget",
+                )
+            },
+        )
+        result = preflight(hook=hook)
+        assert result.line("budgets").startswith(
+            "✗ budgets             the Budgets API is not available to these credentials"
+        )
+        assert "budgets:ViewBudget" in result.fix("budgets")
+
+
+class TestLegacyOrigin:
+    def test_answers_https_with_a_trusted_certificate(
+        self, account: MotoAccount, preflight: Preflight, trusted_origin: Origin
+    ) -> None:
+        result = preflight(*READY_CONTEXT, *trusted_origin.connect_to())
+        assert result.line("legacy origin") == (
+            f"✓ legacy origin       legacy.taskly.test (via localhost:{trusted_origin.port}) "
+            "answers HTTPS (HTTP 404, certificate valid for legacy.taskly.test)"
+        )
+
+    def test_an_untrusted_certificate_fails_the_handshake(
+        self, account: MotoAccount, preflight: Preflight, legacy_origin: Origin
+    ) -> None:
+        result = preflight(*READY_CONTEXT, *legacy_origin.connect_to())
+        assert "TLS handshake failed" in result.line("legacy origin")
+        assert "CERTIFICATE_VERIFY_FAILED" in result.line("legacy origin")
+        assert "from a public CA" in result.fix("legacy origin")
+
+    def test_a_certificate_for_another_name_fails(
+        self, account: MotoAccount, preflight: Preflight, trusted_origin: Origin
+    ) -> None:
+        context = [*READY_CONTEXT, "-c", "taskly:compute.legacy_origin_domain=other.taskly.test"]
+        result = preflight(*context, *trusted_origin.connect_to("other.taskly.test"))
+        assert "TLS handshake failed" in result.line("legacy origin")
+        assert "other.taskly.test" in result.line("legacy origin")
+
+    def test_a_closed_port(self, account: MotoAccount, preflight: Preflight) -> None:
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        result = preflight(
+            *READY_CONTEXT, "--connect-to", f"legacy.taskly.test:443:localhost:{port}"
+        )
+        assert f"nothing answers on port {port}" in result.line("legacy origin")
+        assert "open TCP" in result.fix("legacy origin")
+
+    def test_a_name_that_does_not_resolve(self, account: MotoAccount, preflight: Preflight) -> None:
+        """Every name but localhost fails to resolve in these tests (conftest._no_dns), so this
+        does not prove what the system resolver answers for a real unknown name."""
+        result = preflight(*READY_CONTEXT)
+        assert result.line("legacy origin") == (
+            "✗ legacy origin       legacy.taskly.test does not resolve "
+            f"([Errno {socket.EAI_NONAME}] Name or service not known)"
+        )
+        assert "publish a DNS record for legacy.taskly.test" in result.fix("legacy origin")
+
+    def test_a_placeholder_is_not_probed(self, account: MotoAccount, preflight: Preflight) -> None:
+        result = preflight()
+        assert result.line("legacy origin") == (
+            "- legacy origin       compute.legacy_origin_domain is a placeholder; set it first"
+        )

@@ -1,0 +1,503 @@
+"""The checks: each reads the account with the deploying credentials and returns one Result.
+
+Every check is read-only. A check whose API call fails reports the error as its ✗ instead of
+stopping the run, so one missing permission does not hide the other findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from stacks.config import FunctionSettings, StageConfig
+from tools.preflight.report import Result, failed, passed, skipped, warned
+
+# (service, region) -> boto3 client
+Clients = Callable[[str, str], Any]
+
+# The CloudFormation templates' CheckBootstrapVersion rule asks for 6 (deploying); the cloud
+# assembly asks for 8 for the lookup role, which `cdk diff`, the pull-request report and the
+# CI tools read through. tests/infra/test_preflight_assumptions.py compares this number with
+# what the pinned aws-cdk-lib synthesizes.
+REQUIRED_BOOTSTRAP_VERSION = 8
+DEFAULT_QUALIFIER = "hnb659fds"
+DEFAULT_TOOLKIT_STACK = "CDKToolkit"
+# cdk_constructs/document_db.py; the same test compares it with the synthesized cluster.
+DOCDB_ENGINE_VERSION = "5.0.0"
+# Lambda refuses a reservation that would leave fewer unreserved executions than this.
+MIN_UNRESERVED_CONCURRENCY = 100
+DEFAULT_CONCURRENCY_LIMIT = 1000
+LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"  # Service Quotas: Lambda "Concurrent executions"
+CLOUDFRONT_REGION = "us-east-1"
+STABLE_STACK_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the deploy goes: the stage's values plus what the credentials resolved."""
+
+    config: StageConfig
+    account: str
+    region: str
+    qualifier: str = DEFAULT_QUALIFIER
+    toolkit_stack: str = DEFAULT_TOOLKIT_STACK
+    # Where the stage's values are edited, for fix lines.
+    config_source: str = "stacks/config.py"
+
+    def bootstrap_command(self) -> str:
+        command = (
+            f"npx cdk bootstrap aws://{self.account}/{self.region} --qualifier {self.qualifier}"
+        )
+        if self.toolkit_stack != DEFAULT_TOOLKIT_STACK:
+            command += f" --toolkit-stack-name {self.toolkit_stack}"
+        return command
+
+
+def api_error(check: str, error: Exception, action: str) -> Result:
+    """A failed AWS call as one ✗ line: the error code and message, never a traceback."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        text = f"{info.get('Code', 'Error')}: {info.get('Message', '')}".strip(": ")
+        if info.get("Code") in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+            return failed(
+                check,
+                f"{action} was denied ({text})",
+                f"allow {action} for these credentials, or run preflight with --via-lookup-role "
+                "(the bootstrap lookup role can read it)",
+            )
+    else:
+        text = str(error).splitlines()[0]
+    return failed(
+        check, f"{action} failed: {text}", "check the credentials and network, then retry"
+    )
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", ""))
+
+
+def check_bootstrap(clients: Clients, target: Target) -> Result:
+    check = "cdk bootstrap"
+    try:
+        stacks = clients("cloudformation", target.region).describe_stacks(
+            StackName=target.toolkit_stack
+        )["Stacks"]
+    except ClientError as error:
+        if _code(error) == "ValidationError" and "does not exist" in _message(error):
+            return failed(
+                check,
+                f"no {target.toolkit_stack} stack in {target.account}/{target.region}",
+                target.bootstrap_command(),
+            )
+        return api_error(check, error, "cloudformation:DescribeStacks")
+    stack = stacks[0]
+    status = stack.get("StackStatus", "?")
+    if status not in STABLE_STACK_STATUSES:
+        return failed(
+            check,
+            f"{target.toolkit_stack} is {status}",
+            "wait for it, or fix it in the CloudFormation console, then run "
+            + target.bootstrap_command(),
+        )
+    parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
+    qualifier = parameters.get("Qualifier") or DEFAULT_QUALIFIER
+    if qualifier != target.qualifier:
+        return failed(
+            check,
+            f"{target.toolkit_stack} has qualifier {qualifier}, "
+            f"cdk.json expects {target.qualifier}",
+            target.bootstrap_command(),
+            f'or set "@aws-cdk/core:bootstrapQualifier": "{qualifier}" in cdk.json',
+        )
+    outputs = {o["OutputKey"]: o.get("OutputValue") for o in stack.get("Outputs", [])}
+    raw_version = outputs.get("BootstrapVersion")
+    version = int(raw_version) if raw_version and raw_version.isdigit() else 0
+    if version < REQUIRED_BOOTSTRAP_VERSION:
+        return failed(
+            check,
+            f"{target.toolkit_stack} is version {raw_version or 'unknown'}, "
+            f"{REQUIRED_BOOTSTRAP_VERSION} or later needed",
+            f"{target.bootstrap_command()}  (upgrades it in place)",
+        )
+    return passed(
+        check, f"{target.toolkit_stack} version {version}, qualifier {qualifier} ({status})"
+    )
+
+
+def reserved_concurrency(config: StageConfig) -> dict[str, int]:
+    """The stage's reservations per function (only those that reserve any)."""
+    return {
+        field.name: value.reserved_concurrency
+        for field in dataclasses.fields(config.compute)
+        if isinstance(value := getattr(config.compute, field.name), FunctionSettings)
+        and value.reserved_concurrency
+    }
+
+
+def _stack_physical_ids(clients: Clients, target: Target, component: str, kind: str) -> list[str]:
+    """Physical ids of ``kind`` resources in the stage's deployed stack ([] before a deploy)."""
+    cloudformation = clients("cloudformation", target.region)
+    ids: list[str] = []
+    try:
+        for page in cloudformation.get_paginator("list_stack_resources").paginate(
+            StackName=target.config.stack_name(component)
+        ):
+            ids.extend(
+                summary["PhysicalResourceId"]
+                for summary in page["StackResourceSummaries"]
+                if summary["ResourceType"] == kind and summary.get("PhysicalResourceId")
+            )
+    except ClientError as error:
+        if _code(error) == "ValidationError" and "does not exist" in _message(error):
+            return []
+        raise
+    return ids
+
+
+def check_lambda_concurrency(clients: Clients, target: Target) -> Result:
+    check = "lambda concurrency"
+    needed = reserved_concurrency(target.config)
+    lambda_client = clients("lambda", target.region)
+    try:
+        limits = lambda_client.get_account_settings()["AccountLimit"]
+        # On a redeploy the stage's own reservations are already subtracted from the
+        # unreserved pool; they come back when CloudFormation updates those functions.
+        ours = sum(
+            lambda_client.get_function_concurrency(FunctionName=name).get(
+                "ReservedConcurrentExecutions", 0
+            )
+            for name in _stack_physical_ids(clients, target, "Compute", "AWS::Lambda::Function")
+        )
+    except (ClientError, BotoCoreError) as error:
+        return api_error(check, error, "lambda:GetAccountSettings")
+    limit = int(limits["ConcurrentExecutions"])
+    unreserved = int(limits["UnreservedConcurrentExecutions"])
+    available = unreserved + ours - MIN_UNRESERVED_CONCURRENCY
+    total = sum(needed.values())
+    wanted = ", ".join(f"{name} {count}" for name, count in needed.items()) or "none"
+    quota_fix = (
+        "aws service-quotas request-service-quota-increase --service-code lambda "
+        f"--quota-code {LAMBDA_CONCURRENCY_QUOTA} --desired-value "
+        f"{max(DEFAULT_CONCURRENCY_LIMIT, limit + total - available)} --region {target.region}"
+    )
+    accounting = (
+        f"account limit {limit}, unreserved {unreserved}, AWS keeps "
+        f"{MIN_UNRESERVED_CONCURRENCY} unreserved"
+    )
+    if total > max(available, 0):
+        return failed(
+            check,
+            f"the stage reserves {total} ({wanted}) but only {max(available, 0)} can be "
+            f"reserved ({accounting})",
+            quota_fix,
+            f"or lower compute.<function>.reserved_concurrency in {target.config_source}",
+        )
+    detail = f"reserves {total} ({wanted}); {accounting}"
+    if limit < DEFAULT_CONCURRENCY_LIMIT:
+        return warned(
+            check,
+            f"{detail}: a new-account quota, every function shares {limit} concurrent executions",
+            quota_fix,
+        )
+    return passed(check, detail)
+
+
+def sender_identities(config: StageConfig) -> tuple[str, str]:
+    address = config.compute.sender_email
+    return address, address.rpartition("@")[2]
+
+
+def check_ses_identity(clients: Clients, target: Target) -> Result:
+    check = "ses identity"
+    address, domain = sender_identities(target.config)
+    try:
+        attributes = clients("ses", target.region).get_identity_verification_attributes(
+            Identities=[address, domain]
+        )["VerificationAttributes"]
+    except (ClientError, BotoCoreError) as error:
+        return api_error(check, error, "ses:GetIdentityVerificationAttributes")
+    statuses = {
+        name: attributes.get(name, {}).get("VerificationStatus") for name in (domain, address)
+    }
+    verified = [name for name, status in statuses.items() if status == "Success"]
+    if verified:
+        return passed(check, f"{verified[0]} is verified in {target.region} (sender {address})")
+    pending = [f"{name} is {status}" for name, status in statuses.items() if status]
+    if pending:
+        return failed(
+            check,
+            f"sender {address} not verified: {', '.join(pending)}",
+            f"publish the domain's DKIM CNAME records (aws sesv2 get-email-identity "
+            f"--email-identity {domain} --region {target.region}), or click the link sent "
+            f"to {address}",
+        )
+    return failed(
+        check,
+        f"neither {address} nor {domain} is an SES identity in {target.region}",
+        f"aws sesv2 create-email-identity --email-identity {domain} --region {target.region}, "
+        "then publish its DKIM CNAME records",
+        f"or set compute.sender_email in {target.config_source} to a verified address",
+    )
+
+
+def check_ses_account(clients: Clients, target: Target) -> Result:
+    check = "ses sending"
+    try:
+        account = clients("sesv2", target.region).get_account()
+    except (ClientError, BotoCoreError) as error:
+        return api_error(check, error, "ses:GetAccount")
+    if not account.get("SendingEnabled", True):
+        return failed(
+            check,
+            f"sending is paused for this account in {target.region} "
+            f"(enforcement {account.get('EnforcementStatus', '?')})",
+            "see the SES console's reputation page; resume with aws sesv2 "
+            f"put-account-sending-attributes --sending-enabled --region {target.region}",
+        )
+    if account.get("ProductionAccessEnabled"):
+        quota = account.get("SendQuota", {}).get("Max24HourSend", 0)
+        return passed(check, f"production access in {target.region} ({quota:g} emails per 24 h)")
+    return warned(
+        check,
+        f"SES sandbox in {target.region}: share emails reach only verified addresses, 200 per 24 h",
+        "request production access: aws sesv2 put-account-details --production-access-enabled "
+        f"--mail-type TRANSACTIONAL --website-url https://YOUR-SITE --region {target.region}",
+    )
+
+
+def check_cognito_domain(clients: Clients, target: Target) -> Result:
+    check = "cognito domain"
+    prefix = target.config.auth.domain_prefix
+    try:
+        description = clients("cognito-idp", target.region).describe_user_pool_domain(
+            Domain=prefix
+        )["DomainDescription"]
+        owner = description.get("UserPoolId")
+        ours = owner and owner in _stack_physical_ids(
+            clients, target, "Auth", "AWS::Cognito::UserPool"
+        )
+    except (ClientError, BotoCoreError) as error:
+        return api_error(check, error, "cognito-idp:DescribeUserPoolDomain")
+    if not description:
+        return passed(check, f"prefix {prefix} is available in {target.region}")
+    if ours:
+        return passed(check, f"prefix {prefix} already belongs to this stage's user pool {owner}")
+    return failed(
+        check,
+        f"prefix {prefix} is taken in {target.region} (user pool {owner or 'of another account'})",
+        f"set auth.domain_prefix in {target.config_source} to a prefix nobody uses "
+        "(unique per region across all AWS customers)",
+    )
+
+
+def check_docdb(clients: Clients, target: Target) -> Result:
+    check = "documentdb"
+    instance_class = f"db.{target.config.data.docdb_instance_class}"
+    try:
+        options = clients("docdb", target.region).describe_orderable_db_instance_options(
+            Engine="docdb", EngineVersion=DOCDB_ENGINE_VERSION, DBInstanceClass=instance_class
+        )["OrderableDBInstanceOptions"]
+    except (ClientError, BotoCoreError) as error:
+        return api_error(check, error, "rds:DescribeOrderableDBInstanceOptions")
+    zones = sorted(
+        {zone["Name"] for option in options for zone in option.get("AvailabilityZones", [])}
+    )
+    if not options:
+        return failed(
+            check,
+            f"{instance_class} (engine {DOCDB_ENGINE_VERSION}) is not orderable in {target.region}",
+            "deploy the stage to a region that offers DocumentDB serverless, or set "
+            f"data.docdb_instance_class in {target.config_source} to a provisioned class",
+        )
+    if 0 < len(zones) < 2:
+        return failed(
+            check,
+            f"{instance_class} is orderable in one availability zone only ({zones[0]}); the "
+            "cluster's subnet group spans two",
+            "deploy the stage to another region",
+        )
+    where = f" in {', '.join(zones)}" if zones else ""
+    return passed(check, f"{instance_class} (engine {DOCDB_ENGINE_VERSION}) orderable{where}")
+
+
+def covers(names: list[str], domain: str) -> bool:
+    """Certificate name matching: exact, or a wildcard for exactly one leftmost label."""
+    for name in (n.lower() for n in names):
+        if name == domain:
+            return True
+        if name.startswith("*.") and domain.split(".", 1)[-1] == name[2:] and "." in domain:
+            return True
+    return False
+
+
+def check_certificate(clients: Clients, target: Target) -> Result:  # noqa: PLR0911
+    check = "certificate"
+    arn, domain = target.config.edge.certificate_arn, target.config.edge.domain_name
+    if arn is None or domain is None:
+        return skipped(check, "no custom domain: CloudFront serves its *.cloudfront.net name")
+    region = arn.split(":")[3]
+    if region != CLOUDFRONT_REGION:
+        return failed(
+            check,
+            f"{arn} is in {region}; CloudFront reads certificates only from {CLOUDFRONT_REGION}",
+            f"aws acm request-certificate --domain-name {domain} --validation-method DNS "
+            f"--region {CLOUDFRONT_REGION}, and set edge.certificate_arn to its ARN",
+        )
+    try:
+        certificate = clients("acm", CLOUDFRONT_REGION).describe_certificate(CertificateArn=arn)[
+            "Certificate"
+        ]
+    except ClientError as error:
+        if _code(error) == "ResourceNotFoundException":
+            return failed(
+                check,
+                f"{arn} does not exist in this account",
+                f"set edge.certificate_arn in {target.config_source} to a certificate of "
+                f"account {target.account} in {CLOUDFRONT_REGION}",
+            )
+        return api_error(check, error, "acm:DescribeCertificate")
+    except BotoCoreError as error:
+        return api_error(check, error, "acm:DescribeCertificate")
+    status = certificate.get("Status")
+    names = [certificate.get("DomainName", ""), *certificate.get("SubjectAlternativeNames", [])]
+    if status != "ISSUED":
+        return failed(
+            check,
+            f"certificate for {certificate.get('DomainName')} is {status}",
+            "publish the DNS validation records shown by aws acm describe-certificate "
+            f"--certificate-arn {arn} --region {CLOUDFRONT_REGION}",
+        )
+    if not covers(names, domain):
+        return failed(
+            check,
+            f"certificate covers {', '.join(sorted(set(names)))}, not {domain}",
+            f"request one for {domain} in {CLOUDFRONT_REGION} and set edge.certificate_arn",
+        )
+    not_after = certificate.get("NotAfter")
+    if isinstance(not_after, datetime) and not_after <= datetime.now(UTC):
+        return failed(check, f"certificate expired on {not_after:%Y-%m-%d}", "renew or replace it")
+    return passed(check, f"ISSUED in {CLOUDFRONT_REGION}, covers {domain}")
+
+
+def check_web_acl(clients: Clients, target: Target) -> Result:
+    check = "waf web acl"
+    arn = target.config.edge.web_acl_arn
+    if arn is None:
+        return skipped(check, "no web ACL configured (edge.web_acl_arn)")
+    # arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID; "global" is the CLOUDFRONT scope.
+    region, resource = arn.split(":")[3], arn.split(":", 5)[5]
+    parts = resource.split("/")
+    if region != CLOUDFRONT_REGION or len(parts) != 4 or parts[:2] != ["global", "webacl"]:
+        return failed(
+            check,
+            f"{arn} is not a CLOUDFRONT-scope web ACL in {CLOUDFRONT_REGION}",
+            f"create it with --scope CLOUDFRONT --region {CLOUDFRONT_REGION} and set "
+            f"edge.web_acl_arn in {target.config_source}",
+        )
+    try:
+        acl = clients("wafv2", CLOUDFRONT_REGION).get_web_acl(
+            Name=parts[2], Scope="CLOUDFRONT", Id=parts[3]
+        )["WebACL"]
+    except ClientError as error:
+        if _code(error) == "WAFNonexistentItemException":
+            return failed(
+                check,
+                f"web ACL {parts[2]} ({parts[3]}) does not exist in {CLOUDFRONT_REGION}",
+                "create it with --scope CLOUDFRONT, or fix edge.web_acl_arn in "
+                + target.config_source,
+            )
+        return api_error(check, error, "wafv2:GetWebACL")
+    except BotoCoreError as error:
+        return api_error(check, error, "wafv2:GetWebACL")
+    return passed(check, f"{acl.get('Name', parts[2])} (CLOUDFRONT scope, {CLOUDFRONT_REGION})")
+
+
+def check_budgets(clients: Clients, target: Target) -> Result:
+    check = "budgets"
+    try:
+        budgets = (
+            clients("budgets", CLOUDFRONT_REGION)
+            .describe_budgets(AccountId=target.account, MaxResults=100)
+            .get("Budgets", [])
+        )
+    except ClientError as error:
+        if _code(error) == "NotFoundException":  # no budget yet: the API works
+            budgets = []
+        elif _code(error) == "AccessDeniedException":
+            return failed(
+                check,
+                f"the Budgets API is not available to these credentials ({_message(error)})",
+                "allow budgets:ViewBudget and budgets:ModifyBudget for the deploying role; for "
+                "IAM users, activate IAM access to billing in the account settings",
+            )
+        else:
+            return api_error(check, error, "budgets:DescribeBudgets")
+    except BotoCoreError as error:
+        return api_error(check, error, "budgets:DescribeBudgets")
+    return passed(check, f"Budgets API available ({len(budgets)} budget(s) in the account)")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    field: str
+    hint: str
+
+
+def find_placeholders(config: StageConfig) -> list[Placeholder]:
+    """Values still pointing at the documentation domain (example.com/.org/.net, RFC 2606)."""
+    found = []
+    for section in ("auth", "compute", "edge", "ops"):
+        values = getattr(config, section)
+        for field in dataclasses.fields(values):
+            value = getattr(values, field.name)
+            items = value if isinstance(value, tuple) else (value,)
+            if any(isinstance(item, str) and _is_example(item) for item in items):
+                found.append(
+                    Placeholder(
+                        field=f"{section}.{field.name}",
+                        hint=f"set {section}.{field.name} of stage {config.name} in "
+                        "stacks/config.py",
+                    )
+                )
+    return found
+
+
+def _is_example(text: str) -> bool:
+    host = text.split("://", 1)[-1].split("/", 1)[0].rpartition("@")[2].lower()
+    return any(
+        host == d or host.endswith("." + d) for d in ("example.com", "example.org", "example.net")
+    )
+
+
+def check_placeholders(config: StageConfig) -> list[Result]:
+    """One ✗ per value that still needs a real one, with where to set it."""
+    found = find_placeholders(config)
+    if not found:
+        return [passed("placeholders", "every value needed for a real deploy is set")]
+    return [
+        failed("placeholder", f"{placeholder.field} is still a placeholder", placeholder.hint)
+        for placeholder in found
+    ]
+
+
+# The checks that read the account, in the order they are printed.
+AWS_CHECKS: dict[str, Callable[[Clients, Target], Result]] = {
+    "cdk bootstrap": check_bootstrap,
+    "lambda concurrency": check_lambda_concurrency,
+    "ses identity": check_ses_identity,
+    "ses sending": check_ses_account,
+    "cognito domain": check_cognito_domain,
+    "documentdb": check_docdb,
+    "certificate": check_certificate,
+    "waf web acl": check_web_acl,
+    "budgets": check_budgets,
+}
