@@ -251,7 +251,7 @@ class TestPlaceholders:
             "ops.alarm_emails",
         ]
         fixes = [line.split("fix: ")[1] for line in result.out.splitlines() if "fix: set " in line]
-        assert fixes[2] == "set compute.legacy_origin_domain of stage dev in stacks/config.py"
+        assert fixes[2] == "set compute.legacy_origin_domain in config/dev.toml"
         assert len(fixes) == 5
 
 
@@ -264,7 +264,11 @@ class TestLambdaConcurrency:
         assert line.startswith("✗")
         assert "the stage reserves 12 (tasks 5, profile 5, email_worker 2)" in line
         assert "but only 0 can be reserved (account limit 10, unreserved 10" in line
-        assert "--quota-code L-B99A9384 --desired-value 1000" in result.fix("lambda concurrency")
+        assert result.fix("lambda concurrency").splitlines() == [
+            "aws service-quotas request-service-quota-increase --service-code lambda "
+            f"--quota-code L-B99A9384 --desired-value 1000 --region {REGION}",
+            "or lower compute.<function>.reserved_concurrency in config/dev.toml",
+        ]
 
     def test_reservations_fit_with_100_left_unreserved(
         self, ready_account: MotoAccount, preflight: Preflight

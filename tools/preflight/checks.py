@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stacks.config import FunctionSettings, StageConfig
+from stacks.config import CONFIG_DIR, FunctionSettings, StageConfig, config_file
 from tools.preflight.report import Result, failed, passed, skipped, warned
 
 # (service, region) -> boto3 client
@@ -37,6 +37,11 @@ CLOUDFRONT_REGION = "us-east-1"
 STABLE_STACK_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
 
 
+def stage_file(stage: str) -> str:
+    """The stage's data file as a fork sees it (config/<stage>.toml)."""
+    return f"{CONFIG_DIR.name}/{config_file(stage).name}"
+
+
 @dataclass(frozen=True)
 class Target:
     """Where the deploy goes: the stage's values plus what the credentials resolved."""
@@ -46,8 +51,11 @@ class Target:
     region: str
     qualifier: str = DEFAULT_QUALIFIER
     toolkit_stack: str = DEFAULT_TOOLKIT_STACK
-    # Where the stage's values are edited, for fix lines.
-    config_source: str = "stacks/config.py"
+
+    @property
+    def config_source(self) -> str:
+        """Where the stage's values are edited, for fix lines."""
+        return stage_file(self.config.name)
 
     def bootstrap_command(self) -> str:
         command = (
@@ -464,8 +472,7 @@ def find_placeholders(config: StageConfig) -> list[Placeholder]:
                 found.append(
                     Placeholder(
                         field=f"{section}.{field.name}",
-                        hint=f"set {section}.{field.name} of stage {config.name} in "
-                        "stacks/config.py",
+                        hint=f"set {section}.{field.name} in {stage_file(config.name)}",
                     )
                 )
     return found
