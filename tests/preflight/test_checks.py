@@ -13,12 +13,17 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from stacks.config import stage_config
 from tests.preflight.conftest import READY_CONTEXT, SENDER_DOMAIN, Run, Stubs, stub_hook
 from tests.preflight.moto_account import ACCOUNT, REGION, MotoAccount, bootstrap, ready
 from tests.preflight.tls_origin import Origin, self_signed
+from tools.preflight.checks import Target, check_cognito_domain
+from tools.preflight.report import Result, Status
 
 Preflight = Callable[..., Run]
 ZONES = [{"Name": f"{REGION}{z}"} for z in "abc"]
@@ -392,9 +397,66 @@ class TestCognitoDomain:
         cognito.create_user_pool_domain(Domain="taken-prefix", UserPoolId=pool)
         result = preflight("-c", "taskly:auth.domain_prefix=taken-prefix")
         assert result.line("cognito domain").startswith(
-            f"✗ cognito domain      prefix taken-prefix is taken in {REGION} (user pool {pool})"
+            f"✗ cognito domain      prefix taken-prefix is taken in {REGION} ("
         )
-        assert "set auth.domain_prefix" in result.fix("cognito domain")
+        assert "set auth.domain_prefix in config/dev.toml" in result.fix("cognito domain")
+
+    def test_taken_by_another_account(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        """Stubber: moto describes only its own pools (and gives them a random account id);
+        Cognito describes any account's prefix with its owner, as here."""
+        description = {
+            "UserPoolId": f"{REGION}_AbCdEf123",
+            "AWSAccountId": "999999999999",
+            "Domain": "taskly-dev-auth",
+            "Status": "ACTIVE",
+        }
+        hook = stub_hook(
+            {"cognito-idp": [("describe_user_pool_domain", {"DomainDescription": description})]}
+        )
+        result = preflight(hook=hook)
+        assert result.line("cognito domain") == (
+            f"✗ cognito domain      prefix taskly-dev-auth is taken in {REGION} "
+            "(account 999999999999)"
+        )
+
+    def test_the_stage_own_pool_after_a_first_deploy(self, ready_account: MotoAccount) -> None:
+        """moto's CloudFormation cannot create a user pool: the Auth stack's resource list
+        comes from a Stubber (the shape of ListStackResources); the domain is moto's."""
+        cognito = ready_account.client("cognito-idp")
+        pool = cognito.create_user_pool(PoolName="taskly-dev")["UserPool"]["Id"]
+        cognito.create_user_pool_domain(Domain="taskly-dev-auth", UserPoolId=pool)
+        summary = {
+            "LogicalResourceId": "UserPool6BA7E5F2",
+            "PhysicalResourceId": pool,
+            "ResourceType": "AWS::Cognito::UserPool",
+            "LastUpdatedTimestamp": datetime.now(UTC),
+            "ResourceStatus": "CREATE_COMPLETE",
+        }
+        hook = stub_hook(
+            {
+                "cloudformation": [
+                    (
+                        "list_stack_resources",
+                        {"StackResourceSummaries": [summary]},
+                        {"StackName": "Taskly-dev-Auth"},
+                    )
+                ]
+            }
+        )
+
+        def clients(service: str, region: str) -> Any:
+            return hook(service, ready_account.client(service, region))
+
+        target = Target(
+            config=stage_config("dev", account=None, region=None), account=ACCOUNT, region=REGION
+        )
+        assert check_cognito_domain(clients, target) == Result(
+            "cognito domain",
+            Status.PASS,
+            f"prefix taskly-dev-auth already belongs to this stage's user pool {pool}",
+        )
 
 
 class TestDocumentDb:

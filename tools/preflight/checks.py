@@ -29,7 +29,10 @@ DEFAULT_QUALIFIER = "hnb659fds"
 DEFAULT_TOOLKIT_STACK = "CDKToolkit"
 # cdk_constructs/document_db.py; the same test compares it with the synthesized cluster.
 DOCDB_ENGINE_VERSION = "5.0.0"
-# Lambda refuses a reservation that would leave fewer unreserved executions than this.
+# Lambda refuses a reservation that would leave fewer unreserved executions than this, or than
+# the whole limit when that is lower: accounts whose quota is still 10 or 50 are refused any
+# reservation ("minimum value of [10]", aws-samples/one-observability-demo#278,
+# awslabs/amazon-neptune-tools#324).
 MIN_UNRESERVED_CONCURRENCY = 100
 DEFAULT_CONCURRENCY_LIMIT = 1000
 LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"  # Service Quotas: Lambda "Concurrent executions"
@@ -189,7 +192,8 @@ def check_lambda_concurrency(clients: Clients, target: Target) -> Result:
         return api_error(check, error, "lambda:GetAccountSettings")
     limit = int(limits["ConcurrentExecutions"])
     unreserved = int(limits["UnreservedConcurrentExecutions"])
-    available = unreserved + ours - MIN_UNRESERVED_CONCURRENCY
+    keep = min(MIN_UNRESERVED_CONCURRENCY, limit)
+    available = unreserved + ours - keep
     total = sum(needed.values())
     wanted = ", ".join(f"{name} {count}" for name, count in needed.items()) or "none"
     quota_fix = (
@@ -198,8 +202,7 @@ def check_lambda_concurrency(clients: Clients, target: Target) -> Result:
         f"{max(DEFAULT_CONCURRENCY_LIMIT, limit + total - available)} --region {target.region}"
     )
     accounting = (
-        f"account limit {limit}, unreserved {unreserved}, AWS keeps "
-        f"{MIN_UNRESERVED_CONCURRENCY} unreserved"
+        f"account limit {limit}, unreserved {unreserved}, AWS keeps {keep} unreserved"
     )
     if total > max(available, 0):
         return failed(
@@ -295,13 +298,16 @@ def check_cognito_domain(clients: Clients, target: Target) -> Result:
         )
     except (ClientError, BotoCoreError) as error:
         return api_error(check, error, "cognito-idp:DescribeUserPoolDomain")
-    if not description:
+    # Empty for a free prefix; a prefix of any account's pool is described, owner included.
+    if not any(description.get(key) for key in ("Domain", "UserPoolId", "AWSAccountId")):
         return passed(check, f"prefix {prefix} is available in {target.region}")
     if ours:
         return passed(check, f"prefix {prefix} already belongs to this stage's user pool {owner}")
+    account = description.get("AWSAccountId")
+    holder = f"user pool {owner}" if account in (None, target.account) else f"account {account}"
     return failed(
         check,
-        f"prefix {prefix} is taken in {target.region} (user pool {owner or 'of another account'})",
+        f"prefix {prefix} is taken in {target.region} ({holder})",
         f"set auth.domain_prefix in {target.config_source} to a prefix nobody uses "
         "(unique per region across all AWS customers)",
     )
