@@ -201,9 +201,7 @@ def check_lambda_concurrency(clients: Clients, target: Target) -> Result:
         f"--quota-code {LAMBDA_CONCURRENCY_QUOTA} --desired-value "
         f"{max(DEFAULT_CONCURRENCY_LIMIT, limit + total - available)} --region {target.region}"
     )
-    accounting = (
-        f"account limit {limit}, unreserved {unreserved}, AWS keeps {keep} unreserved"
-    )
+    accounting = f"account limit {limit}, unreserved {unreserved}, AWS keeps {keep} unreserved"
     if total > max(available, 0):
         return failed(
             check,
