@@ -256,8 +256,31 @@ class TestPlaceholders:
             "ops.alarm_emails",
         ]
         fixes = [line.split("fix: ")[1] for line in result.out.splitlines() if "fix: set " in line]
-        assert fixes[2] == "set compute.legacy_origin_domain in config/dev.toml"
+        assert fixes[2] == (
+            "set legacy_origin_domain under [compute] in config/dev.toml to the DNS name of the "
+            'legacy API (serves every route not migrated yet) (now "legacy-dev.taskly.example.com"'
+            "), or for one run: -c taskly:compute.legacy_origin_domain=legacy.yourcompany.com"
+        )
         assert len(fixes) == 5
+        # what needs those values waits for them instead of failing a second time
+        assert result.line("ses identity") == (
+            "- ses identity        compute.sender_email is a placeholder; set it first"
+        )
+
+    def test_prod_placeholder_certificate_and_web_acl_are_not_looked_up(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(stage="prod", hook=stub_hook(account_stubs()))
+        placeholders = [
+            line.split()[2] for line in result.out.splitlines() if "✗ placeholder" in line
+        ]
+        assert {"edge.domain_name", "edge.certificate_arn", "edge.web_acl_arn"} <= set(placeholders)
+        assert result.line("certificate") == (
+            "- certificate         edge.domain_name is a placeholder; set it first"
+        )
+        assert result.line("waf web acl") == (
+            "- waf web acl         edge.web_acl_arn is a placeholder; set it first"
+        )
 
 
 class TestLambdaConcurrency:
@@ -539,7 +562,10 @@ class TestWebAcl:
     def test_regional_scope(self, ready_account: MotoAccount, preflight: Preflight) -> None:
         arn = self._acl(ready_account, "REGIONAL")
         result = preflight("-c", f"taskly:edge.web_acl_arn={arn}")
-        assert result.line("waf web acl").endswith("is not a CLOUDFRONT-scope web ACL in us-east-1")
+        # The stage's own validation refuses it before anything is read.
+        assert (result.code, result.out) == (2, "")
+        assert result.err.startswith("preflight: error: dev.edge.web_acl_arn: ")
+        assert "expected a web ACL with scope CLOUDFRONT" in result.err
 
     def test_missing_acl(self, ready_account: MotoAccount, preflight: Preflight) -> None:
         arn = self._acl(ready_account, "CLOUDFRONT").rsplit("/", 1)[0] + "/nope-0000"

@@ -14,7 +14,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stacks.config import CONFIG_DIR, FunctionSettings, StageConfig, config_file
+from stacks.config import (
+    CONFIG_DIR,
+    FunctionSettings,
+    StageConfig,
+    config_file,
+    find_placeholders,
+)
 from tools.preflight.report import Result, failed, passed, skipped, warned
 
 # (service, region) -> boto3 client
@@ -458,37 +464,6 @@ def check_budgets(clients: Clients, target: Target) -> Result:
     return passed(check, f"Budgets API available ({len(budgets)} budget(s) in the account)")
 
 
-@dataclass(frozen=True)
-class Placeholder:
-    field: str
-    hint: str
-
-
-def find_placeholders(config: StageConfig) -> list[Placeholder]:
-    """Values still pointing at the documentation domain (example.com/.org/.net, RFC 2606)."""
-    found = []
-    for section in ("auth", "compute", "edge", "ops"):
-        values = getattr(config, section)
-        for field in dataclasses.fields(values):
-            value = getattr(values, field.name)
-            items = value if isinstance(value, tuple) else (value,)
-            if any(isinstance(item, str) and _is_example(item) for item in items):
-                found.append(
-                    Placeholder(
-                        field=f"{section}.{field.name}",
-                        hint=f"set {section}.{field.name} in {stage_file(config.name)}",
-                    )
-                )
-    return found
-
-
-def _is_example(text: str) -> bool:
-    host = text.split("://", 1)[-1].split("/", 1)[0].rpartition("@")[2].lower()
-    return any(
-        host == d or host.endswith("." + d) for d in ("example.com", "example.org", "example.net")
-    )
-
-
 def check_placeholders(config: StageConfig) -> list[Result]:
     """One ✗ per value that still needs a real one, with where to set it."""
     found = find_placeholders(config)
@@ -499,6 +474,15 @@ def check_placeholders(config: StageConfig) -> list[Result]:
         for placeholder in found
     ]
 
+
+# Checks that only make sense once these values are real: skipped while they are placeholders
+# (the placeholder's own ✗ says what to set).
+NEEDS_REAL_VALUES: dict[str, tuple[str, ...]] = {
+    "ses identity": ("compute.sender_email",),
+    "certificate": ("edge.domain_name", "edge.certificate_arn"),
+    "waf web acl": ("edge.web_acl_arn",),
+    "legacy origin": ("compute.legacy_origin_domain",),
+}
 
 # The checks that read the account, in the order they are printed.
 AWS_CHECKS: dict[str, Callable[[Clients, Target], Result]] = {

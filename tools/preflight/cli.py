@@ -15,6 +15,7 @@ account changes. ``-c`` takes the same context values as ``cdk`` (``account``, `
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -26,7 +27,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stacks.config import STAGE_NAMES, ConfigError, StageConfig, apply_overrides, stage_config
+from stacks.config import (
+    STAGE_NAMES,
+    ConfigError,
+    StageConfig,
+    apply_overrides,
+    find_placeholders,
+    stage_config,
+)
 from tools.lookup_role import lookup_role_arn, lookup_session
 from tools.preflight import checks
 from tools.preflight.origin import CHECK as ORIGIN_CHECK
@@ -35,7 +43,6 @@ from tools.preflight.report import Result, Status, failed, passed, render_json, 
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERRIDE_PREFIX = "taskly:"
-LEGACY_FIELD = "compute.legacy_origin_domain"
 QUALIFIER_KEY = "@aws-cdk/core:bootstrapQualifier"
 # Short: a preflight that hangs on an unreachable endpoint is worse than one that fails.
 BOTO_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 2})
@@ -175,12 +182,13 @@ def _region(config: StageConfig, session: boto3.Session) -> tuple[Result, str | 
     return passed(check, f"{region} (the stage sets none: the deploy uses this one)"), region
 
 
-def _legacy_origin(config: StageConfig, args: argparse.Namespace) -> Result:
-    if any(p.field == LEGACY_FIELD for p in checks.find_placeholders(config)):
-        return skipped(ORIGIN_CHECK, f"{LEGACY_FIELD} is a placeholder; set it first")
-    return probe_origin(
-        config.compute.legacy_origin_domain, connect_to=args.connect_to, timeout=args.origin_timeout
-    )
+def _unless_placeholder(name: str, config: StageConfig, check: Callable[[], Result]) -> Result:
+    """Run ``check`` unless a value it needs is still a placeholder (reported on its own)."""
+    placeholders = {placeholder.field for placeholder in find_placeholders(config)}
+    for field in checks.NEEDS_REAL_VALUES.get(name, ()):
+        if field in placeholders:
+            return skipped(name, f"{field} is a placeholder; set it first")
+    return check()
 
 
 def _assume_lookup_role(
@@ -266,8 +274,21 @@ def run(
             qualifier=qualifier,
             toolkit_stack=args.toolkit_stack_name,
         )
-        results.extend(check(clients, target) for check in checks.AWS_CHECKS.values())
-    results.append(_legacy_origin(config, args))
+        results.extend(
+            _unless_placeholder(name, config, functools.partial(check, clients, target))
+            for name, check in checks.AWS_CHECKS.items()
+        )
+    results.append(
+        _unless_placeholder(
+            ORIGIN_CHECK,
+            config,
+            lambda: probe_origin(
+                config.compute.legacy_origin_domain,
+                connect_to=args.connect_to,
+                timeout=args.origin_timeout,
+            ),
+        )
+    )
     return header, results
 
 
