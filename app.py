@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 from aws_cdk import App, Duration, Environment, Tags, Validations
 from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_ec2 as ec2
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.alarm_topic import notify
+from cdk_constructs.dms_replication import regional_ca_bundle
+from cdk_constructs.document_db import DOCDB_PORT
 from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
 from cdk_constructs.local_python_bundler import BundlingError
 from cdk_constructs.ops_dashboard import DashboardFunction
@@ -23,10 +26,11 @@ from cdk_constructs.retention import retention_days
 from stacks.alerts_stack import AlertsStack
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
-from stacks.compute_stack import METRICS_NAMESPACE, ComputeStack
-from stacks.config import ConfigError, StageConfig, apply_overrides, stage_config
+from stacks.compute_stack import CA_BUNDLE, DOCDB_DATABASE, METRICS_NAMESPACE, ComputeStack
+from stacks.config import REPOSITORY, ConfigError, StageConfig, apply_overrides, stage_config
 from stacks.data_stack import DataStack
 from stacks.edge_stack import EdgeStack
+from stacks.migration_stack import MigrationStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
 
@@ -44,6 +48,7 @@ class TasklyStage:
     compute: ComputeStack
     edge: EdgeStack
     monitoring: MonitoringStack
+    migration: MigrationStack | None = None
 
 
 def load_config(app: App) -> StageConfig:
@@ -110,6 +115,14 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         stage_tag=config.name if config.ops.budget_filter_by_stage_tag else None,
         retain_key=config.data.protect_data,
     )
+    if config.compute.tasks_db_cidr is not None:
+        # The tasks function's database is outside the VPC (legacy until the end): open
+        # exactly its address range and port on the function security group.
+        network.lambda_security_group.add_egress_rule(
+            ec2.Peer.ipv4(config.compute.tasks_db_cidr),
+            ec2.Port.tcp(config.compute.tasks_db_port),
+            "Legacy MongoDB (tasks function's database)",
+        )
     compute = ComputeStack(
         app,
         config.stack_name("Compute"),
@@ -182,6 +195,7 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         distribution_id=edge.distribution.distribution_id,
         cutover_function_name=edge.cutover.function.function_name,
     )
+    migration = _migration(app, config, env=env, network=network, data=data, alerts=alerts)
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     acknowledge_known_cdk_artefacts(app)
@@ -194,7 +208,42 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         compute=compute,
         edge=edge,
         monitoring=monitoring,
+        migration=migration,
     )
+
+
+def _migration(
+    app: App,
+    config: StageConfig,
+    *,
+    env: Environment,
+    network: NetworkStack,
+    data: DataStack,
+    alerts: AlertsStack,
+) -> MigrationStack | None:
+    """The optional DMS stack (``migration.enabled``), paging the stage's alarm topic."""
+    settings = config.migration
+    if not settings.enabled or settings.source_ca_file is None:
+        return None
+    migration = MigrationStack(
+        app,
+        config.stack_name("Migration"),
+        env=env,
+        description="Taskly migration: DMS Serverless from the legacy MongoDB into DocumentDB",
+        settings=settings,
+        vpc=network.vpc,
+        docdb_secret=data.docdb_secret,
+        docdb_security_group_id=data.docdb_security_group_id,
+        docdb_port=DOCDB_PORT,
+        docdb_database=DOCDB_DATABASE,
+        docdb_ca_pem=regional_ca_bundle(CA_BUNDLE.read_text(), config.region),
+        secrets_endpoint_security_group_id=network.endpoints_security_group_id,
+        source_ca_pem=(REPOSITORY / settings.source_ca_file).read_text(),
+        log_retention=retention_days(config.compute.log_retention_days),
+        retain_key=config.data.protect_data,
+    )
+    notify(alerts.alarm_topic, *migration.alarms.alarms)
+    return migration
 
 
 def compose_cicd(app: App) -> CicdStack:

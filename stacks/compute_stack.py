@@ -106,12 +106,15 @@ class ComputeStack(Stack):
                 secret_header=(self.origin_verify.header_name, self.origin_verify.secret),
             )
 
+        # "New functions use the legacy database until the end": the connection secret is the
+        # configured one (e.g. the legacy MongoDB's) instead of the DocumentDB cluster's.
+        database_secret_arn = settings.tasks_db_secret_arn or docdb_secret.secret_arn
         tasks = self._function(
             "tasks",
             "Tasks",
             code=bundled_code(root=LAMBDA_SRC, bundle=bundles["tasks"]),
             environment={
-                "DOCDB_SECRET_ARN": docdb_secret.secret_arn,
+                "DOCDB_SECRET_ARN": database_secret_arn,
                 "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
                 "DOCDB_DATABASE": DOCDB_DATABASE,
                 "DOCDB_CA_FILE": CA_BUNDLE_PATH,
@@ -173,8 +176,21 @@ class ComputeStack(Stack):
         iam.Grant.add_to_principal(
             grantee=tasks.role,
             actions=list(READ_SECRET_ACTIONS),
-            resource_arns=[docdb_secret.secret_arn],
+            resource_arns=[database_secret_arn],
         )
+        if settings.tasks_db_secret_kms_key_arn is not None:
+            # A secret under a customer managed key: decrypt through Secrets Manager only.
+            tasks.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[settings.tasks_db_secret_kms_key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
+                        }
+                    },
+                )
+            )
         for api_function in (tasks, profile):
             iam.Grant.add_to_principal(
                 grantee=api_function.role,

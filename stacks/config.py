@@ -63,6 +63,12 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
+REPOSITORY = Path(__file__).resolve().parents[1]
+# DMS Serverless accepts only these capacities (ComputeConfig Min/MaxCapacityUnits, in DCUs).
+DMS_CAPACITY_UNITS = (1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384)
+
+
+_SECTIONS = ("network", "data", "auth", "compute", "edge", "ops", "migration")
 
 
 class ConfigError(ValueError):
@@ -105,6 +111,38 @@ def _check_https_urls(path: str, values: tuple[str, ...]) -> None:
 def _check_arn(path: str, value: str | None, service: str) -> None:
     if value is not None and (not _ARN.match(value) or value.split(":")[2] != service):
         _fail(path, value, f"a {service} ARN or null")
+
+
+def _check_secret_arn(path: str, value: str | None) -> None:
+    """A complete secret ARN (with its 6-character suffix): IAM grants name it exactly."""
+    _check_arn(path, value, "secretsmanager")
+    if value is not None and not re.search(r":secret:.+-[A-Za-z0-9]{6}$", value):
+        _fail(
+            path,
+            value,
+            "a complete secret ARN ending in -XXXXXX (aws secretsmanager describe-secret)",
+        )
+
+
+def _check_cidr(path: str, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        ipaddress.IPv4Network(value)
+    except (TypeError, ValueError):
+        _fail(path, value, "an IPv4 CIDR such as 203.0.113.10/32, or null")
+
+
+def _check_pem_file(path: str, value: str | None) -> None:
+    """A certificate file inside the repository (synth reads it; CI has no other files)."""
+    if value is None:
+        return
+    file = REPOSITORY / value
+    expected = "a repository-relative path to a PEM certificate file, e.g. certs/legacy-ca.pem"
+    if not isinstance(value, str) or value.startswith("/") or ".." in Path(value).parts:
+        _fail(path, value, expected)
+    if not file.is_file() or "-----BEGIN CERTIFICATE-----" not in file.read_text(errors="replace"):
+        _fail(path, value, expected)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,6 +251,17 @@ class ComputeConfig:
     # Function and access-log retention; Powertools and Lambda's JSON log filter level.
     log_retention_days: int = 14
     log_level: str = "INFO"
+    # "The new functions use the legacy database until the end" (docs/data-migration.md):
+    # the tasks function reads its connection from this existing secret (host, port,
+    # username, password, optional tls_ca_pem/tls/replica_set/retry_writes) instead of the
+    # Data stack's DocumentDB secret. null: the DocumentDB secret.
+    tasks_db_secret_arn: str | None = None
+    # The customer managed key that encrypts that secret, if any (kms:Decrypt is granted on it).
+    tasks_db_secret_kms_key_arn: str | None = None
+    # Where that database is reached from the VPC: its address range (VPN/peering CIDR, or
+    # the public address /32 through the NAT) and port. The function SG gets exactly this egress.
+    tasks_db_cidr: str | None = None
+    tasks_db_port: int = 27017
 
     def validate(self, prefix: str) -> None:
         for name in ("tasks", "profile", "email_worker"):
@@ -234,6 +283,86 @@ class ComputeConfig:
                 "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)),
             )
         _check_choice(f"{prefix}.log_level", self.log_level, LOG_LEVELS)
+        _check_secret_arn(f"{prefix}.tasks_db_secret_arn", self.tasks_db_secret_arn)
+        _check_arn(f"{prefix}.tasks_db_secret_kms_key_arn", self.tasks_db_secret_kms_key_arn, "kms")
+        _check_cidr(f"{prefix}.tasks_db_cidr", self.tasks_db_cidr)
+        _check_range(f"{prefix}.tasks_db_port", self.tasks_db_port, 1, 65535)
+        if (self.tasks_db_secret_arn is None) != (self.tasks_db_cidr is None):
+            _fail(
+                f"{prefix}.tasks_db_cidr",
+                self.tasks_db_cidr,
+                "a CIDR exactly when tasks_db_secret_arn is set (the function must reach it)",
+            )
+        if self.tasks_db_secret_kms_key_arn is not None and self.tasks_db_secret_arn is None:
+            _fail(
+                f"{prefix}.tasks_db_secret_kms_key_arn",
+                self.tasks_db_secret_kms_key_arn,
+                "null unless tasks_db_secret_arn is set",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationConfig:
+    """The optional Taskly-<stage>-Migration stack: DMS Serverless, legacy MongoDB -> DocumentDB.
+
+    Off by default: it exists for the weeks of a migration (docs/data-migration.md), and a
+    running replication costs DCU-hours. Enabling it needs the legacy side's values below.
+    """
+
+    enabled: bool = False
+    # The legacy MongoDB as DMS reaches it (VPN/peering private name or public TLS name).
+    source_host: str | None = None
+    source_port: int = 27017
+    # Its address range as seen from the VPC; the DMS security group gets egress to exactly it.
+    source_cidr: str | None = None
+    source_database: str = "taskly"
+    source_auth_source: str = "admin"
+    # An existing secret (username, password, host, port) for the legacy MongoDB; null: the
+    # stack creates one with a generated password for a new read-only DMS user.
+    source_secret_arn: str | None = None
+    source_secret_kms_key_arn: str | None = None
+    # The CA that signed the legacy server's certificate (DMS verifies it: sslMode verify-full).
+    source_ca_file: str | None = None
+    min_capacity_units: int = 1
+    max_capacity_units: int = 4
+    multi_az: bool = False
+    # CDCLatencySource/Target above this many seconds for 15 minutes pages the alarm topic.
+    cdc_latency_alarm_seconds: int = 300
+    # dms-vpc-role and dms-cloudwatch-logs-role have fixed names, one per account: create them
+    # here unless the account already has them (the DMS console creates them on first use).
+    create_account_roles: bool = True
+
+    def validate(self, prefix: str) -> None:
+        if not isinstance(self.enabled, bool):
+            _fail(f"{prefix}.enabled", self.enabled, "true or false")
+        _check_range(f"{prefix}.source_port", self.source_port, 1, 65535)
+        _check_cidr(f"{prefix}.source_cidr", self.source_cidr)
+        _check_secret_arn(f"{prefix}.source_secret_arn", self.source_secret_arn)
+        _check_arn(f"{prefix}.source_secret_kms_key_arn", self.source_secret_kms_key_arn, "kms")
+        _check_pem_file(f"{prefix}.source_ca_file", self.source_ca_file)
+        for name in ("min_capacity_units", "max_capacity_units"):
+            if getattr(self, name) not in DMS_CAPACITY_UNITS:
+                _fail(
+                    f"{prefix}.{name}",
+                    getattr(self, name),
+                    "one of " + ", ".join(map(str, DMS_CAPACITY_UNITS)),
+                )
+        if self.min_capacity_units > self.max_capacity_units:
+            _fail(f"{prefix}.min_capacity_units", self.min_capacity_units, "<= max_capacity_units")
+        _check_range(
+            f"{prefix}.cdc_latency_alarm_seconds", self.cdc_latency_alarm_seconds, 10, 86_400
+        )
+        for name in ("source_database", "source_auth_source"):
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,63}", str(getattr(self, name))):
+                _fail(f"{prefix}.{name}", getattr(self, name), "a MongoDB database name")
+        if not self.enabled:
+            return
+        if self.source_host is None:
+            _fail(f"{prefix}.source_host", None, "the legacy MongoDB's DNS name when enabled")
+        _check_domain(f"{prefix}.source_host", self.source_host)
+        for name in ("source_cidr", "source_ca_file"):
+            if getattr(self, name) is None:
+                _fail(f"{prefix}.{name}", None, "a value when migration is enabled")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -329,6 +458,7 @@ class StageConfig:
     compute: ComputeConfig
     edge: EdgeConfig
     ops: OpsConfig
+    migration: MigrationConfig = field(default_factory=MigrationConfig)
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -336,8 +466,17 @@ class StageConfig:
         _check_environment(self.account, self.region)
         if self.tags.get("stage", self.name) != self.name:
             _fail(f"{self.name}.tags.stage", self.tags["stage"], repr(self.name))
-        for section in ("network", "data", "auth", "compute", "edge", "ops"):
+        for section in _SECTIONS:
             getattr(self, section).validate(f"{self.name}.{section}")
+        if self.migration.enabled and "secretsmanager" not in self.network.interface_endpoints:
+            # DMS Serverless reaches Secrets Manager only through a VPC endpoint
+            # (docs.aws.amazon.com/dms/latest/userguide/CHAP_Serverless.Limitations.html).
+            _fail(
+                f"{self.name}.network.interface_endpoints",
+                self.network.interface_endpoints,
+                "to include secretsmanager when migration.enabled (DMS Serverless reads the "
+                "endpoint secrets only through a VPC endpoint)",
+            )
         tasks_concurrency = self.compute.tasks.reserved_concurrency
         if tasks_concurrency is not None and (
             self.ops.docdb_connections_alarm_threshold
@@ -427,17 +566,18 @@ def apply_overrides(config: StageConfig, overrides: dict[str, object]) -> StageC
     """Return ``config`` with ``{"section.field": value}`` replaced, validated again.
 
     Values from ``-c`` arrive as strings: booleans take ``true``/``false``, numbers their
-    digits, lists and tables JSON, optional values ``null``.
+    digits, lists and tables JSON, optional values ``null``. All overrides apply before the
+    one validation, so values that are valid only together (``migration.enabled`` with its
+    source settings) can be given together.
     """
     keys = _override_keys()
-    # Validated once, all together: values that go in pairs (edge.domain_name with
-    # edge.certificate_arn) cannot be overridden one at a time.
     sections: dict[str, Any] = {}
     for key, raw in sorted(overrides.items()):
         if key not in keys:
             raise ConfigError(f"unknown override {key!r}; valid keys: {', '.join(sorted(keys))}")
         value = _override_value(raw, keys[key], key, f"{config.name}.{key}")
         head, *rest = key.split(".")
+        # Sections validate only inside StageConfig, so replacing them here checks nothing yet.
         sections[head] = (
             _replaced(sections.get(head, getattr(config, head)), rest, value) if rest else value
         )

@@ -64,5 +64,7 @@ class DataStack(Stack):
         )
         self.docdb_cluster_identifier: str = documents.cluster.cluster_identifier
         self.docdb_secret: secretsmanager.ISecret = documents.secret
+        # For the Migration stack, which adds its own ingress rule to this group.
+        self.docdb_security_group_id: str = documents.security_group.security_group_id
         self.app_state_table: dynamodb.ITable = app_state.table
         self.idempotency_table: dynamodb.ITable = idempotency.table

@@ -45,7 +45,7 @@ class NetworkStack(Stack):
             flow_log_retention=flow_log_retention,
             nat_instance_type=nat_instance_type,
         )
-        InterfaceEndpoints(
+        endpoints = InterfaceEndpoints(
             self,
             "Endpoints",
             vpc=network.vpc,
@@ -57,3 +57,5 @@ class NetworkStack(Stack):
         self.nat_gateway_ids: list[str] = network.nat_gateway_ids
         self.nat_instance_ids: list[str] = network.nat_instance_ids
         self.lambda_security_group: ec2.ISecurityGroup = network.lambda_security_group
+        # For the Migration stack (DMS Serverless reads its secrets through the endpoint).
+        self.endpoints_security_group_id: str = endpoints.security_group.security_group_id

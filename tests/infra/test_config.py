@@ -128,7 +128,7 @@ def stage_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "[edge]",
             "[edges]",
             "config/dev.toml: unknown key 'edges'; valid keys in the top level: auth, compute, "
-            "data, edge, network, ops, tags",
+            "data, edge, migration, network, ops, tags",
         ),
         (
             "memory_mb = 512",

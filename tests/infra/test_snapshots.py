@@ -15,7 +15,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.synth import all_stage_names, normalized
+from tests.synth import all_stage_names, normalized, variant_names
 
 
 @pytest.fixture
@@ -31,7 +31,18 @@ def test_templates_match_their_snapshots(
         assert normalized(template) == json_snapshot(name=stack_name)
 
 
-@pytest.mark.parametrize("name", all_stage_names())
+@pytest.mark.parametrize("name", variant_names())
+def test_variant_stacks_match_their_snapshots(
+    stage: Any, name: str, json_snapshot: SnapshotAssertion
+) -> None:
+    """A variant's own stacks (those its base stage lacks); the rest differ only in exports."""
+    base = {stack.split("-")[-1] for stack in stage(name.split("-", maxsplit=1)[0]).templates}
+    for stack_name, template in sorted(stage(name).templates.items()):
+        if stack_name.split("-")[-1] not in base:
+            assert normalized(template) == json_snapshot(name=stack_name)
+
+
+@pytest.mark.parametrize("name", (*all_stage_names(), *variant_names()))
 def test_cross_stack_exports_and_imports(
     stage: Any, name: str, json_snapshot: SnapshotAssertion
 ) -> None:

@@ -258,6 +258,35 @@ def test_tables_alarms_keys_dashboards_and_user_pools(
     assert result.unpriced == ()
 
 
+def test_a_dms_serverless_replication_costs_its_minimum_capacity(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    migration = {
+        "Replication": resource(
+            "AWS::DMS::ReplicationConfig",
+            ComputeConfig={"MinCapacityUnits": 2, "MaxCapacityUnits": 8, "MultiAZ": False},
+        ),
+        "Standby": resource(
+            "AWS::DMS::ReplicationConfig",
+            ComputeConfig={"MinCapacityUnits": 1, "MaxCapacityUnits": 4, "MultiAZ": True},
+        ),
+        "Unsized": resource("AWS::DMS::ReplicationConfig", ComputeConfig={"MaxCapacityUnits": 4}),
+        "Source": resource("AWS::DMS::Endpoint"),
+        "Key": resource("AWS::KMS::Key"),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Migration": migration})
+
+    result = estimate(cdk_out, book)
+
+    assert line(result, "Replication", "capacity").monthly_usd == pytest.approx(2 * 720 * 0.2)
+    assert line(result, "Standby", "capacity").monthly_usd == pytest.approx(1 * 2 * 720 * 0.2)
+    assert result.fixed_total == pytest.approx(288 + 288 + 1)  # endpoints are not charged
+    # Without a minimum the cost is unknown, and the report says so instead of pricing 0.
+    assert [(u.resource, u.reason) for u in result.unpriced] == [
+        ("Unsized", "no MinCapacityUnits: DMS picks the minimum at start")
+    ]
+
+
 COMPUTE = {
     "ApiFunction": resource(
         "AWS::Lambda::Function",

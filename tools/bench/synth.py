@@ -1,9 +1,12 @@
 """Median wall time of ``cdk synth`` for the full app and for an empty one-stack app.
 
 Both runs use the pinned CLI (``npx --no-install cdk``) and the project's virtualenv, so
-the ratio shows what this app adds over the fixed cost of the CLI, Node and jsii.
+the ratio shows what this app adds over the fixed cost of the CLI, Node and jsii. Then the
+warm ``make synth`` (what a developer runs; bundles come from the cache under build/) against
+the same empty app, and the profile of one synth (tools/bench/synth_profile.py) that says
+where the difference goes (docs/synth-profile.md reads it).
 
-Usage: python -m tools.bench.synth [--runs N] [--stage dev]
+Usage: python -m tools.bench.synth [--runs N] [--stage dev] [--no-profile]
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per app (default 5)")
     parser.add_argument("--stage", default="dev", help="stage of the full app (default dev)")
+    parser.add_argument("--no-profile", action="store_true", help="skip the synth profile")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -48,12 +52,15 @@ def main(argv: list[str] | None = None) -> int:
         empty_app.write_text(EMPTY_APP)
         try:
             full = _median_seconds(
-                [*cdk, "--all", "-c", f"stage={args.stage}", "-o", f"{tmp}/full"], args.runs
+                [*cdk, "-c", f"stage={args.stage}", "-o", f"{tmp}/full"], args.runs
             )
             empty = _median_seconds(
                 [*cdk, "--app", f"{sys.executable} {empty_app}", "-o", f"{tmp}/empty"],
                 args.runs,
             )
+            make_synth = ["make", "--no-print-directory", "synth", f"STAGE={args.stage}"]
+            subprocess.run(make_synth, cwd=ROOT, check=True, capture_output=True)  # warm-up
+            warm_make = _median_seconds(make_synth, max(1, args.runs // 2 + 1))
         except subprocess.CalledProcessError as error:
             stderr = error.stderr.decode(errors="replace").strip().splitlines()
             print(f"error: cdk synth failed: {stderr[-1] if stderr else error}", file=sys.stderr)
@@ -62,6 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  full app (stage {args.stage}): {full:6.2f} s")
     print(f"  empty one-stack app:   {empty:6.2f} s")
     print(f"  ratio full/empty:      {full / empty:6.2f}x")
+    print(f"warm `make synth STAGE={args.stage}`, median of {max(1, args.runs // 2 + 1)} runs")
+    print(f"  wall time:             {warm_make:6.2f} s")
+    print(f"  ratio to empty app:    {warm_make / empty:6.2f}x")
+    if not args.no_profile:
+        print()
+        sys.stdout.flush()
+        for profiled in (["--stage", args.stage], ["--empty"]):
+            command = [sys.executable, "-m", "tools.bench.synth_profile", *profiled]
+            subprocess.run(command, cwd=ROOT, check=True)
     return 0
 
 

@@ -401,6 +401,28 @@ def _ec2_instance(res: Resource, stage: _StageResources, book: PriceBook) -> lis
     return items
 
 
+def _dms_replication(res: Resource, _: _StageResources, book: PriceBook) -> list[LineItem]:
+    """DMS Serverless bills the DCUs it holds while the replication runs, never fewer than its
+    minimum; priced at the minimum for a whole month (a full load scales up for its hours)."""
+    compute = res.properties["ComputeConfig"]
+    if "MinCapacityUnits" not in compute:
+        raise NotPricedError("no MinCapacityUnits: DMS picks the minimum at start")
+    units = float(compute["MinCapacityUnits"])
+    copies = 2 if compute.get("MultiAZ") is True else 1  # a Multi-AZ standby holds as many
+    what = f"DMS Serverless at its minimum {units:g} DCU" + (
+        " x 2 (Multi-AZ)" if copies > 1 else ""
+    )
+    return [
+        _line(
+            res,
+            "capacity",
+            what + " while replicating",
+            units * copies * book.hours_per_month,
+            book.prices.dms_serverless_dcu_hour,
+        )
+    ]
+
+
 def _secret(res: Resource, _: _StageResources, book: PriceBook) -> list[LineItem]:
     return [_line(res, "secret", "secret", 1, book.prices.secret_month)]
 
@@ -643,6 +665,7 @@ _FIXED_RULES: Mapping[str, _Rule] = {
     "AWS::DocDB::DBCluster": _docdb_cluster,
     "AWS::DocDB::DBInstance": _docdb_instance,
     "AWS::SecretsManager::Secret": _secret,
+    "AWS::DMS::ReplicationConfig": _dms_replication,
     "AWS::KMS::Key": _kms_key,
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::CloudWatch::CompositeAlarm": _composite_alarm,

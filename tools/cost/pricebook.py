@@ -66,6 +66,7 @@ class Prices(_Strict):
     docdb_storage_gb_month: Price
     docdb_io_million: Price
     docdb_serverless_dcu_hour: Price
+    dms_serverless_dcu_hour: Price
     secret_month: Price
     secrets_api_10k: Price
     kms_key_month: Price

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -17,8 +18,9 @@ from taskly.routes import API_SCOPE
 
 from tools.local_api.devjwt import DEFAULT_STATE_DIR, issue_token, load_or_create_key
 
-# A MongoDB-wire server to use instead of mongomock (make local: the one legacy uses too).
-MONGODB_URI_VARIABLE = "TASKLY_LOCAL_MONGODB_URI"
+# The tasks function's database secret (JSON) naming a MongoDB-wire server to use instead of
+# mongomock (make local: the one legacy uses too).
+DOCDB_SECRET_VARIABLE = "TASKLY_LOCAL_DOCDB_SECRET"  # noqa: S105 - a variable name
 
 
 def _free_port() -> int:
@@ -39,12 +41,13 @@ def serve(args: argparse.Namespace) -> int:
     from tools.local_api.stack import LocalStack
 
     key = load_or_create_key(args.state_dir)
-    # From the environment, not argv: the URI carries a password and argv is visible to `ps`.
-    mongodb_uri = os.environ.get(MONGODB_URI_VARIABLE)
+    # From the environment, not argv: it carries a password and argv is visible to `ps`.
+    raw_secret = os.environ.get(DOCDB_SECRET_VARIABLE)
+    docdb_secret = json.loads(raw_secret) if raw_secret else None
     stack = LocalStack(
         moto_port=args.moto_port or _free_port(),
         log_level=args.log_level,
-        mongodb_uri=mongodb_uri,
+        docdb_secret=docdb_secret,
     )
     servers = []
     try:
@@ -87,7 +90,7 @@ def serve(args: argparse.Namespace) -> int:
     print(
         f"Taskly local API on http://{args.host}:{server.server_port} "
         f"(ready in {elapsed:.1f} s; AWS emulated by moto on {stack.endpoint}; DocumentDB "
-        f"{'by the MongoDB-wire server' if mongodb_uri else 'by mongomock'}; other /api "
+        f"{'by the MongoDB-wire server' if docdb_secret else 'by mongomock'}; other /api "
         f"routes {'to legacy at ' + args.legacy_url if args.legacy_url else 'answer 404'}). "
         "Ctrl-C stops.",
         flush=True,

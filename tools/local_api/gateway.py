@@ -6,7 +6,6 @@ fails) and otherwise returns exactly what the handler returned. With ``legacy_ur
 ``/api/...`` request no migrated route matches goes there, like ``ANY /api/{proxy+}`` (an HTTP
 proxy integration without authorizer): method, path, query, headers and body unchanged, except
 ``x-origin-verify``, which the real integration removes so the legacy operator never sees it.
-Every answer carries ``apigw-requestid`` like an HTTP API's.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import http.client
 import json
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,34 +67,15 @@ class LocalGateway:
         source_ip: str = "127.0.0.1",
     ) -> GatewayResponse:
         if len(body) > API_GATEWAY_MAX_BODY:
-            response = _json(413, "Request Entity Too Large")
-        elif self._goes_to_legacy(method, raw_path):
-            response = self.proxy_to_legacy(method, raw_path, raw_query, headers, body)
-        else:
-            response = self._route(
-                method=method,
-                raw_path=raw_path,
-                raw_query=raw_query,
-                headers=headers,
-                body=body,
-                source_ip=source_ip,
-            )
-        response.headers.append(("apigw-requestid", uuid.uuid4().hex[:16]))
-        return response
-
-    def _route(
-        self,
-        *,
-        method: str,
-        raw_path: str,
-        raw_query: str,
-        headers: list[tuple[str, str]],
-        body: bytes,
-        source_ip: str,
-    ) -> GatewayResponse:
+            return _json(413, "Request Entity Too Large")
         matched = match_route(method.upper(), raw_path)
         if matched is None:
-            return _json(404, "Not Found")
+            target = raw_path + (f"?{raw_query}" if raw_query else "")
+            return (
+                self.proxy_to_legacy(method, target, headers, body)
+                if self._proxies(raw_path)
+                else _json(404, "Not Found")
+            )
         route, path_parameters = matched
         claims: dict[str, Any] | None = None
         scopes: list[str] | None = None
@@ -127,30 +106,25 @@ class LocalGateway:
         )
         return self.invoke(route.service, event)
 
-    def _goes_to_legacy(self, method: str, raw_path: str) -> bool:
-        # ANY /api/{proxy+} needs at least one segment after /api/; migrated routes win.
+    def _proxies(self, raw_path: str) -> bool:
+        # ANY /api/{proxy+} needs at least one segment after /api/.
         return (
             self.legacy_url is not None
             and raw_path.startswith("/api/")
             and len(raw_path) > len("/api/")
-            and match_route(method.upper(), raw_path) is None
         )
 
     def proxy_to_legacy(
-        self,
-        method: str,
-        raw_path: str,
-        raw_query: str,
-        headers: list[tuple[str, str]],
-        body: bytes,
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
     ) -> GatewayResponse:
-        target = urlsplit(str(self.legacy_url))
+        """``target`` is the path and query string, passed on unchanged."""
+        legacy = urlsplit(str(self.legacy_url))
         forwarded = [(n, v) for n, v in headers if n.lower() not in LEGACY_DROPPED_HEADERS]
         connection = http.client.HTTPConnection(
-            target.hostname or "127.0.0.1", target.port, timeout=INTEGRATION_TIMEOUT_SECONDS
+            legacy.hostname or "127.0.0.1", legacy.port, timeout=INTEGRATION_TIMEOUT_SECONDS
         )
         try:
-            connection.putrequest(method, raw_path + (f"?{raw_query}" if raw_query else ""))
+            connection.putrequest(method, target)
             for name, value in forwarded:
                 connection.putheader(name, value)
             connection.putheader("content-length", str(len(body)))

@@ -9,6 +9,7 @@ optionally on a "direct" port without it, like a client calling the public execu
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +60,8 @@ def make_server(
                 source_ip=self.client_address[0],
             )
             self.send_response(response.status)
+            # Like every HTTP API answer; tells "API Gateway answered" from "legacy answered".
+            self.send_header("apigw-requestid", uuid.uuid4().hex[:16])
             for name, value in response.headers:
                 if name.lower() not in {"content-length", "connection"}:
                     self.send_header(name, value)

@@ -2,9 +2,10 @@
 
 The handlers run unchanged: boto3 reaches moto through ``AWS_ENDPOINT_URL``, the functions
 read the DocumentDB and the origin-verify secrets from moto's Secrets Manager through
-Powertools, and only the pymongo client is swapped: for mongomock by default (see docs/api.md
-for what that does not cover), or, with ``mongodb_uri``, for a client of that server (``make
-local`` passes the local wire server that the legacy backend uses too).
+Powertools. By default only the pymongo client is swapped, for mongomock (see docs/api.md for
+what that does not cover); with ``docdb_secret`` (``make local``: the local wire server that
+the legacy backend uses too) nothing is swapped: the secret in moto names that server, with its
+CA, and the function connects with its own connection code.
 """
 
 from __future__ import annotations
@@ -55,10 +56,14 @@ class LocalStack:
     """moto on ``http://localhost:<port>`` plus the resources the data stack would create."""
 
     def __init__(
-        self, *, moto_port: int, log_level: str = "INFO", mongodb_uri: str | None = None
+        self,
+        *,
+        moto_port: int,
+        log_level: str = "INFO",
+        docdb_secret: dict[str, Any] | None = None,
     ) -> None:
         self.moto_port = moto_port
-        self.mongodb_uri = mongodb_uri
+        self.docdb_secret = docdb_secret
         self.endpoint = f"http://localhost:{moto_port}"  # not 127.0.0.1: see DESIGN.md
         self.log_level = log_level
         self._moto: Any = None
@@ -114,7 +119,8 @@ class LocalStack:
             Name="taskly-local-docdb",
             SecretString=json.dumps(
                 # The attached-secret shape; mongomock ignores the values.
-                {"host": "localhost", "port": 27017, "username": "taskly", "password": "local"}
+                self.docdb_secret
+                or {"host": "localhost", "port": 27017, "username": "taskly", "password": "local"}
             ),
         )["ARN"]
         # Like OriginVerifySecret: 64 random alphanumeric characters (hex here).
@@ -140,23 +146,26 @@ class LocalStack:
 
     def functions(self) -> dict[str, Callable[[dict[str, Any], Any], Any]]:
         """The real handlers, imported after the environment is in place."""
+        from taskly.handlers import email_worker, profile, tasks
+
+        handlers = {
+            "tasks": tasks.handler,
+            "profile": profile.handler,
+            "email_worker": email_worker.handler,
+        }
+        if self.docdb_secret is not None:
+            return handlers  # the real wiring: the function reads the secret and connects
         import mongomock
-        import pymongo
         from taskly.api import tasks as tasks_api
         from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository
         from taskly.data.messaging import SqsEmailQueue
-        from taskly.handlers import email_worker, profile, tasks
         from taskly.logic.tasks import TasksService
 
-        documentdb: Any = (
-            pymongo.MongoClient(self.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=5000)
-            if self.mongodb_uri
-            else mongomock.MongoClient(tz_aware=True)
-        )
+        documentdb: Any = mongomock.MongoClient(tz_aware=True)
         connection = DocumentDbConnection(
             secret_arn=tasks.settings.docdb_secret_arn,
             database=tasks.settings.docdb_database,
-            ca_file=Path("unused-the-client-is-given.pem"),
+            ca_file=Path("unused-by-mongomock.pem"),
             client_factory=lambda _secret, _ca_file: documentdb,
         )
         service = TasksService(
@@ -165,11 +174,7 @@ class LocalStack:
             idempotency_store=tasks.idempotency_store,
         )
         tasks.app.dependency_overrides[tasks_api.tasks_service] = lambda: service
-        return {
-            "tasks": tasks.handler,
-            "profile": profile.handler,
-            "email_worker": email_worker.handler,
-        }
+        return handlers
 
     def start_email_poller(self, handler: Callable[[dict[str, Any], Any], Any]) -> None:
         """What the SQS event source mapping does: batches in, failed records left for retry."""

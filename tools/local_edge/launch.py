@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from tools.local_api.__main__ import MONGODB_URI_VARIABLE
+from tools.local_api.__main__ import DOCDB_SECRET_VARIABLE
 from tools.local_api.devjwt import CLIENT_ID, ISSUER, load_or_create_key
 from tools.local_db import LocalDbProcess
 from tools.local_db import start as start_db
@@ -144,7 +144,7 @@ class LocalPath:
             self.url(self.ports.legacy),
         ]
         api_env = {
-            MONGODB_URI_VARIABLE: uri,
+            DOCDB_SECRET_VARIABLE: json.dumps(self._db.info.secret()),
             "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "lambda_src")]),
             "PYTHONUNBUFFERED": "1",
         }
