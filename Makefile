@@ -120,4 +120,4 @@ snapshot-update: $(DEV_STAMP) ## Re-record the template snapshots after a review
 
 .PHONY: clean
 clean: ## Remove build output (keeps the virtualenv and node_modules)
-	rm -rf cdk.out cdk.out.* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out cdk.out.* build .pytest_cache .mypy_cache .ruff_cache

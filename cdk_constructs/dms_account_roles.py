@@ -25,35 +25,30 @@ class DmsAccountRoles(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        principal = iam.ServicePrincipal("dms.amazonaws.com")
-        self.vpc_role = iam.Role(
-            self,
-            "VpcRole",
-            role_name=DMS_VPC_ROLE_NAME,
-            assumed_by=principal,
-            description="AWS DMS: network interfaces for replication subnet groups",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(
-                    "service-role/AmazonDMSVPCManagementRole"
-                )
-            ],
-        )
-        self.logs_role = iam.Role(
-            self,
-            "CloudWatchLogsRole",
-            role_name=DMS_LOGS_ROLE_NAME,
-            assumed_by=principal,
-            description="AWS DMS: replication logs to CloudWatch Logs",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(
-                    "service-role/AmazonDMSCloudWatchLogsRole"
-                )
-            ],
-        )
-        for role, policy in (
-            (self.vpc_role, "AmazonDMSVPCManagementRole"),
-            (self.logs_role, "AmazonDMSCloudWatchLogsRole"),
-        ):
+        roles = {
+            "VpcRole": (
+                DMS_VPC_ROLE_NAME,
+                "network interfaces for replication subnet groups",
+                "AmazonDMSVPCManagementRole",
+            ),
+            "CloudWatchLogsRole": (
+                DMS_LOGS_ROLE_NAME,
+                "replication logs to CloudWatch Logs",
+                "AmazonDMSCloudWatchLogsRole",
+            ),
+        }
+        created: dict[str, iam.Role] = {}
+        for role_id, (name, purpose, policy) in roles.items():
+            role = iam.Role(
+                self,
+                role_id,
+                role_name=name,
+                assumed_by=iam.ServicePrincipal("dms.amazonaws.com"),
+                description=f"AWS DMS: {purpose}",
+                managed_policies=[
+                    iam.ManagedPolicy.from_aws_managed_policy_name(f"service-role/{policy}")
+                ],
+            )
             acknowledge(
                 role,
                 {
@@ -63,3 +58,6 @@ class DmsAccountRoles(Construct):
                     "the role and AWS keeps the policy in step with what the service calls",
                 },
             )
+            created[role_id] = role
+        self.vpc_role = created["VpcRole"]
+        self.logs_role = created["CloudWatchLogsRole"]

@@ -9,11 +9,17 @@ the source packages, the locked requirements and the extra files, plus the targe
 The same inputs give the same hash on every machine, so ``cdk diff`` shows a code change
 exactly when one of them changed; bundling is skipped entirely where no stack needs it
 (context ``aws:cdk:bundling-stacks``).
+
+Each bundle is built once per input (:mod:`cdk_constructs.bundle_cache`): a bundle whose
+inputs, bundler and pip are unchanged is copied from ``build/cache`` (verified file by file)
+instead of re-running pip, and pip installs from a wheel cache keyed by the lock file's hash
+(``--no-index``), so a changed runtime file needs no download and a second synth no network.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -27,16 +33,37 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
+from cdk_constructs.bundle_cache import BundleCache
+
 # Lambda's Python 3.13 ARM64 runtime (Amazon Linux 2023, glibc 2.34) runs manylinux2014 wheels.
 PIP_PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.13"
 # Bump when the bundle layout changes, so every asset hash changes with it.
-BUNDLE_FORMAT = "taskly-python-bundle/1"
+BUNDLE_FORMAT = "taskly-python-bundle/2"
 # Never copied into a bundle: caches, editor and test leftovers.
 EXCLUDED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", "tests", ".DS_Store"})
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 # pip -t also installs console scripts; nothing in a function runs them.
 UNUSED_INSTALL_DIRS = ("bin",)
+# What the runtime never reads from installed packages: type stubs and markers, C sources
+# shipped next to compiled extensions, caches, test folders, and pip's install records.
+# importlib.metadata (pydantic, pymongo, dnspython and wrapt call it) reads METADATA and
+# entry_points.txt, which stay, as do the license files; RECORD is only read by pip and by
+# importlib.metadata.files(), which nothing in a bundle calls.
+PRUNED_DIRS = frozenset({"__pycache__", "tests"})
+PRUNED_SUFFIXES = (".pyc", ".pyo", ".pyi", ".c", ".h", ".pyx", ".pxd")
+PRUNED_FILES = frozenset({"py.typed"})
+PRUNED_DIST_INFO_FILES = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+STUB_PACKAGE_SUFFIX = "-stubs"
+# Package data no function uses: Powertools' Swagger UI assets (0.4 MiB zipped), served only by
+# ``enable_swagger(offline=True)``; tests/compute/test_bundle_pruning.py fails if runtime code
+# starts calling enable_swagger.
+UNUSED_PACKAGE_DATA = (
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",
+)
+# The bundler's own code is part of every cache key: a change to it rebuilds every bundle.
+BUNDLER_SOURCES = (Path(__file__), Path(__file__).with_name("bundle_cache.py"))
 PIP_TIMEOUT_SECONDS = 600
 # CDK requires an image even for local bundling; this name is never pulled (see try_bundle).
 NO_DOCKER_IMAGE = "taskly/local-bundling-only"
@@ -99,13 +126,67 @@ class PythonBundle:
             add(f"file:{bundle_path}", source.read_bytes())
         return digest.hexdigest()
 
-    def build(self, output_dir: Path) -> None:
-        """Write the bundle into ``output_dir`` (created if needed, expected empty)."""
+    def cache_key(self) -> str:
+        """The fingerprint plus what else shapes the output: the bundler's code and pip."""
+        digest = hashlib.sha256(self.fingerprint().encode())
+        for source in BUNDLER_SOURCES:
+            digest.update(hashlib.sha256(source.read_bytes()).digest())
+        digest.update(f"pip {importlib.metadata.version('pip')}".encode())
+        return digest.hexdigest()
+
+    def wheel_key(self) -> str:
+        """Names the wheel set of the lock file for the target platform."""
+        if self.requirements is None:
+            raise BundlingError("a bundle without a lock file has no wheels")
+        digest = hashlib.sha256(f"{PIP_PLATFORM} cp{PYTHON_VERSION}\n".encode())
+        digest.update(self.requirements.read_bytes())
+        return digest.hexdigest()
+
+    def build(self, output_dir: Path, *, cache: BundleCache | None = None) -> bool:
+        """Write the bundle into ``output_dir`` (created if needed, expected empty).
+
+        With a ``cache``, an unchanged bundle is copied from it and a changed one installs from
+        the cached wheels of its lock file; returns True when the bundle came from the cache.
+        Without one, pip installs from the package index.
+        """
         output_dir.mkdir(parents=True, exist_ok=True)
+        if cache is None:
+            if self.requirements is not None:
+                _pip_install(self.requirements, output_dir)
+            self._finish(output_dir)
+            return False
+        key = self.cache_key()
+        if cache.restore(key, output_dir):
+            return True
         if self.requirements is not None:
-            _pip_install(self.requirements, output_dir)
+            self._install_from_wheel_cache(self.requirements, output_dir, cache)
+        self._finish(output_dir)
+        try:
+            cache.store(key, output_dir)
+        except OSError as error:
+            # The bundle is complete; only the next synth loses the shortcut.
+            print(f"bundle cache: could not store the bundle: {error}", file=sys.stderr)
+        return False
+
+    def _install_from_wheel_cache(
+        self, requirements: Path, output_dir: Path, cache: BundleCache
+    ) -> None:
+        key = self.wheel_key()
+        wheels = cache.wheels(key, lambda directory: _pip_download(requirements, directory))
+        try:
+            _pip_install(requirements, output_dir, wheels=wheels)
+        except BundlingError:
+            # A damaged or incomplete wheel set fails --require-hashes: fetch it once more.
+            cache.drop_wheels(key)
+            _empty(output_dir)
+            wheels = cache.wheels(key, lambda directory: _pip_download(requirements, directory))
+            _pip_install(requirements, output_dir, wheels=wheels)
+
+    def _finish(self, output_dir: Path) -> None:
+        """Prune what the runtime never reads, then add the sources and the extra files."""
         for name in UNUSED_INSTALL_DIRS:
             shutil.rmtree(output_dir / name, ignore_errors=True)
+        prune_installed(output_dir)
         for package in self.packages:
             for path in _source_files(package):
                 target = output_dir / path.relative_to(package.parent)
@@ -117,6 +198,42 @@ class PythonBundle:
             shutil.copyfile(source, target)
 
 
+def prune_installed(root: Path) -> None:
+    """Remove from pip's output under ``root`` what no function reads at run time."""
+    for path in sorted(root.iterdir()):
+        if path.is_dir() and path.name.endswith(STUB_PACKAGE_SUFFIX):
+            shutil.rmtree(path)
+    for pattern in UNUSED_PACKAGE_DATA:
+        for path in root.glob(pattern):
+            path.unlink()
+    for directory, dirs, files in os.walk(root):
+        here = Path(directory)
+        for name in [name for name in dirs if name in PRUNED_DIRS]:
+            shutil.rmtree(here / name)
+            dirs.remove(name)
+        in_dist_info = here.name.endswith(".dist-info")
+        for name in files:
+            if (
+                name in PRUNED_FILES
+                or name.endswith(PRUNED_SUFFIXES)
+                or (in_dist_info and name in PRUNED_DIST_INFO_FILES)
+            ):
+                (here / name).unlink()
+    # Folders that held only stubs (pydantic_core/_pydantic_core/) hold no code; the cache
+    # records files only, so a bundle is the same whether built or copied from the cache.
+    for directory, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
+        if directory != str(root) and not os.listdir(directory):
+            os.rmdir(directory)
+
+
+def _empty(directory: Path) -> None:
+    for path in directory.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
 def _source_files(package: Path) -> Iterator[Path]:
     """The files of ``package`` in a stable order, without caches or tests."""
     for root, dirs, files in os.walk(package):
@@ -126,13 +243,8 @@ def _source_files(package: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def _pip_install(requirements: Path, output_dir: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
+def _pip_platform_options() -> list[str]:
+    return [
         "--disable-pip-version-check",
         "--no-input",
         "--no-deps",
@@ -144,26 +256,51 @@ def _pip_install(requirements: Path, output_dir: Path) -> None:
         "cp",
         "--python-version",
         PYTHON_VERSION,
-        # pip would byte-compile with *this* interpreter: useless .pyc files on Lambda.
-        "--no-compile",
-        "--target",
-        str(output_dir),
-        "--requirement",
-        str(requirements),
     ]
+
+
+def _pip_download(requirements: Path, wheel_dir: Path) -> None:
+    _run_pip(
+        ["download", "--quiet", *_pip_platform_options(), "--dest", str(wheel_dir)],
+        requirements,
+        action="download",
+    )
+
+
+def _pip_install(requirements: Path, output_dir: Path, *, wheels: Path | None = None) -> None:
+    # Offline when the wheels are at hand: only the cached, hash-checked files are candidates.
+    source = ["--no-index", "--find-links", str(wheels)] if wheels is not None else []
+    _run_pip(
+        [
+            "install",
+            "--quiet",
+            *_pip_platform_options(),
+            *source,
+            # pip would byte-compile with *this* interpreter: useless .pyc files on Lambda.
+            "--no-compile",
+            "--target",
+            str(output_dir),
+        ],
+        requirements,
+        action="install",
+    )
+
+
+def _run_pip(arguments: list[str], requirements: Path, *, action: str) -> None:
+    command = [sys.executable, "-m", "pip", *arguments, "--requirement", str(requirements)]
     try:
         result = subprocess.run(  # noqa: S603 - fixed argv, no shell
             command, capture_output=True, text=True, timeout=PIP_TIMEOUT_SECONDS, check=False
         )
     except subprocess.TimeoutExpired as error:
         raise BundlingError(
-            f"pip install -r {requirements.name} took longer than {PIP_TIMEOUT_SECONDS} s "
+            f"pip {action} -r {requirements.name} took longer than {PIP_TIMEOUT_SECONDS} s "
             "(is PyPI reachable?)"
         ) from error
     if result.returncode != 0:
         details = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise BundlingError(
-            f"pip could not install {requirements.name} for {PIP_PLATFORM} "
+            f"pip could not {action} {requirements.name} for {PIP_PLATFORM} "
             f"(exit {result.returncode}): " + " | ".join(details)
         )
 
@@ -172,13 +309,14 @@ def _pip_install(requirements: Path, output_dir: Path) -> None:
 class LocalPythonBundler:
     """CDK's local bundling hook for a :class:`PythonBundle`."""
 
-    def __init__(self, bundle: PythonBundle) -> None:
+    def __init__(self, bundle: PythonBundle, *, cache: BundleCache | None = None) -> None:
         self.bundle = bundle
+        self.cache = cache or BundleCache()
 
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
         # Returning False would make CDK run Docker; raise instead so the cause is visible.
         try:
-            self.bundle.build(Path(output_dir))
+            self.bundle.build(Path(output_dir), cache=self.cache)
         except BundlingError:
             raise
         except Exception as error:
@@ -186,11 +324,14 @@ class LocalPythonBundler:
         return True
 
 
-def bundled_code(*, root: Path, bundle: PythonBundle) -> lambda_.Code:
+def bundled_code(
+    *, root: Path, bundle: PythonBundle, cache: BundleCache | None = None
+) -> lambda_.Code:
     """Lambda code for ``bundle``, staged from ``root`` and hashed from its inputs.
 
     ``root`` is only what CDK reports as the asset's source (and stages as-is where bundling
-    is skipped); the content always comes from ``bundle``.
+    is skipped); the content always comes from ``bundle``, through ``cache`` (default:
+    ``build/cache`` in the repository).
     """
     return lambda_.Code.from_asset(
         str(root),
@@ -198,6 +339,6 @@ def bundled_code(*, root: Path, bundle: PythonBundle) -> lambda_.Code:
         asset_hash=bundle.fingerprint(),
         bundling=BundlingOptions(
             image=DockerImage.from_registry(NO_DOCKER_IMAGE),
-            local=LocalPythonBundler(bundle),
+            local=LocalPythonBundler(bundle, cache=cache),
         ),
     )

@@ -19,3 +19,7 @@ test-wire: $(WIRE_STAMP) ## DocumentDB code, local API and datacheck against a r
 .PHONY: datacheck
 datacheck: $(DEV_STAMP) ## Compare two MongoDB/DocumentDB databases, e.g. ARGS="--source URI --target URI --target-ca certs/global-bundle.pem"
 	@$(PY) -m tools.datacheck $(ARGS)
+
+.PHONY: bench-wire
+bench-wire: $(WIRE_STAMP) ## Median start and stop time of the local wire server (tools/local_db)
+	$(PY) -m tools.local_db bench --runs 3

@@ -1,8 +1,9 @@
 """``make bundle``: build each distinct Lambda bundle and print its size and build time.
 
-Builds with the same bundler ``cdk synth`` uses (pip for manylinux2014_aarch64, no Docker)
-into ``OUTPUT_DIR/<service>`` and zips it the way an asset is uploaded, so the numbers are
-the ones Lambda sees. Usage: ``python -m tools.bundle OUTPUT_DIR``.
+Builds with the same bundler and the same cache ``cdk synth`` uses (pip for
+manylinux2014_aarch64, no Docker; ``build/cache``) into ``OUTPUT_DIR/<service>`` and zips it
+the way an asset is uploaded, so the numbers are the ones Lambda sees. The last column says
+whether the bundle came from the cache or was built. Usage: ``python -m tools.bundle OUTPUT_DIR``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from cdk_constructs.bundle_cache import BundleCache
 from cdk_constructs.cutover_rollback import ROLLBACK_LOCK, ROLLBACK_PACKAGE
 from cdk_constructs.local_python_bundler import BundlingError, PythonBundle
 from stacks.compute_stack import service_bundles
@@ -38,7 +40,10 @@ def main(argv: list[str]) -> int:
         return 2
     output = Path(argv[0])
     built: dict[str, str] = {}
-    print(f"{'service':<14}{'files':>7}{'unzipped MiB':>14}{'zipped MiB':>12}{'seconds':>9}")
+    cache = BundleCache()
+    print(
+        f"{'service':<17}{'files':>7}{'unzipped MiB':>14}{'zipped MiB':>12}{'seconds':>9}  source"
+    )
     try:
         bundles: dict[str, PythonBundle] = {
             **service_bundles(),
@@ -49,20 +54,20 @@ def main(argv: list[str]) -> int:
         for service, bundle in bundles.items():
             fingerprint = bundle.fingerprint()
             if fingerprint in built:
-                print(f"{service:<14}  same bundle as {built[fingerprint]}")
+                print(f"{service:<17}  same bundle as {built[fingerprint]}")
                 continue
             built[fingerprint] = service
             target = output / service
             shutil.rmtree(target, ignore_errors=True)
             started = time.perf_counter()
-            bundle.build(target)
+            cached = bundle.build(target, cache=cache)
             seconds = time.perf_counter() - started
             files = [path for path in target.rglob("*") if path.is_file()]
             unzipped = sum(path.stat().st_size for path in files)
             zipped = zip_directory(target, output / f"{service}.zip")
             print(
-                f"{service:<14}{len(files):>7}{unzipped / MIB:>14.1f}"
-                f"{zipped / MIB:>12.2f}{seconds:>9.1f}"
+                f"{service:<17}{len(files):>7}{unzipped / MIB:>14.1f}"
+                f"{zipped / MIB:>12.2f}{seconds:>9.1f}  {'cache' if cached else 'built'}"
             )
     except BundlingError as error:
         print(f"error: {error}", file=sys.stderr)

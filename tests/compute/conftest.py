@@ -9,6 +9,7 @@ from the inputs all the same. Here ``stage`` is one synthesized stage per test p
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,8 +25,24 @@ from stacks.config import STAGE_NAMES, StageConfig, stage_config
 from tests.synth import CDK_JSON_CONTEXT
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+UNREACHABLE_INDEX = "http://localhost:9/"
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "PIP_PROXY")
+PIP_SOURCES = ("PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_CONSTRAINT")
 # The pre-traffic hook is plain Python: its tests import it like Lambda does.
 sys.path.insert(0, str(REPOSITORY / "lambda_src"))
+
+
+def go_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, pip can reach no package index."""
+    monkeypatch.setenv("PIP_INDEX_URL", UNREACHABLE_INDEX)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    monkeypatch.setenv("PIP_TIMEOUT", "2")
+    for name in PIP_SOURCES:
+        monkeypatch.delenv(name, raising=False)
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def cdk_context(**extra: Any) -> dict[str, Any]:

@@ -1,11 +1,14 @@
 """Bundling without Docker: the asset hash follows the inputs, and one real bundle is built.
 
 ``test_real_tasks_bundle_through_cdk`` runs pip for manylinux2014_aarch64 (it needs PyPI, like
-``make synth``) through CDK's local bundling hook, then inspects what Lambda would receive.
+``make synth``, unless the repository's bundle cache already holds the bundle) through CDK's
+local bundling hook, inspects what Lambda would receive, then synthesizes again with no
+package index reachable, as a second ``make synth`` does.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 from pathlib import Path
@@ -15,10 +18,16 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 
-from cdk_constructs.local_python_bundler import BundlingError, PythonBundle, bundled_code
+from cdk_constructs.local_python_bundler import (
+    UNUSED_PACKAGE_DATA,
+    BundlingError,
+    PythonBundle,
+    bundled_code,
+    prune_installed,
+)
 from stacks.compute_stack import CA_BUNDLE, CA_BUNDLE_PATH, service_bundles
 from stacks.route_table import LAMBDA_SRC
-from tests.compute.conftest import SynthesizedStage, by_path, cdk_context
+from tests.compute.conftest import SynthesizedStage, by_path, cdk_context, go_offline
 from tools.bundle import zip_directory
 
 ELF_MAGIC = b"\x7fELF"
@@ -151,7 +160,7 @@ def test_a_failed_install_raises_instead_of_falling_back_to_docker(tmp_path: Pat
     lock = tmp_path / "broken.lock"
     lock.write_text("this is not a requirement !!\n")
     bundle = PythonBundle(packages=(LAMBDA_SRC / "taskly",), requirements=lock)
-    with pytest.raises(RuntimeError, match=r"pip could not install broken\.lock") as raised:
+    with pytest.raises(RuntimeError, match=r"pip could not download broken\.lock") as raised:
         synthesize_function(tmp_path / "cdk.out", bundle)
     assert "docker" not in str(raised.value).lower()
 
@@ -172,12 +181,21 @@ def assert_nothing_but_runtime_files(bundle: Path) -> None:
         parts = path.relative_to(bundle).parts
         assert "tests" not in parts and "__pycache__" not in parts, path
         assert path.suffix != ".pyc" and path.name != "conftest.py", path
+        # Type stubs, C sources and pip's install records are never read at run time
+        assert path.suffix not in {".pyi", ".c", ".h", ".pyx"}, path
+        assert path.name not in {"py.typed", "RECORD", "INSTALLER"}, path
+        assert not parts[0].endswith("-stubs"), path
+    # importlib.metadata still answers for every installed distribution (pymongo asks it)
+    distributions = list(importlib.metadata.distributions(path=[str(bundle)]))
+    assert distributions
+    for distribution in distributions:
+        assert distribution.metadata["Name"] and distribution.version
     # boto3 and botocore come from the Lambda runtime
     for provided in ("boto3", "botocore", "s3transfer", "urllib3"):
         assert not (bundle / provided).exists(), provided
 
 
-def test_real_tasks_bundle_through_cdk(tmp_path: Path) -> None:
+def test_real_tasks_bundle_through_cdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the tasks bundle as the compute stack defines it
     bundle = service_bundles()["tasks"]
     # When CDK synthesizes a function with it, bundling on (no Docker on this machine)
@@ -191,8 +209,18 @@ def test_real_tasks_bundle_through_cdk(tmp_path: Path) -> None:
     assert (asset / "taskly" / "handlers" / "tasks.py").is_file()
     assert (asset / CA_BUNDLE_PATH).read_bytes() == CA_BUNDLE.read_bytes()
     assert_nothing_but_runtime_files(asset)
+    assert not (
+        asset / "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css"
+    ).exists()
     zipped = zip_directory(asset, tmp_path / "tasks.zip")
     print(f"\ntasks bundle: {zipped / 1024 / 1024:.2f} MiB zipped")
+    # And a second synth with nothing changed needs no package index: the same asset again
+    go_offline(monkeypatch)
+    again = synthesize_function(tmp_path / "cdk.out.again", bundle)
+    assert again.name == asset.name
+    assert sorted(p.relative_to(again) for p in again.rglob("*")) == sorted(
+        p.relative_to(asset) for p in asset.rglob("*")
+    )
 
 
 def test_real_profile_bundle_has_no_documentdb_parts(tmp_path: Path) -> None:
@@ -236,3 +264,54 @@ def test_each_lock_pins_what_its_requirements_file_asks_for(
     assert {package: locked.get(package) for package in wanted} == wanted
     # The runtime provides boto3; only the rollback function needs its own (with awscrt).
     assert bool({"boto3", "botocore"} & set(locked)) is bundles_the_sdk
+
+
+def test_pruning_keeps_code_metadata_and_licenses_only(tmp_path: Path) -> None:
+    # Given what pip -t leaves behind
+    kept = [
+        "pkg/__init__.py",
+        "pkg/_speedups.cpython-313-aarch64-linux-gnu.so",
+        "pkg/data/schema.json",
+        "pkg/testing.py",
+        "pkg-1.0.dist-info/METADATA",
+        "pkg-1.0.dist-info/entry_points.txt",
+        "pkg-1.0.dist-info/licenses/LICENSE",
+        "aws_lambda_powertools/event_handler/openapi/swagger_ui/html.py",
+    ]
+    pruned = [
+        "pkg/__init__.pyi",
+        "pkg/_speedups/__init__.pyi",
+        "pkg/py.typed",
+        "pkg/_speedups.c",
+        "pkg/_speedups.h",
+        "pkg/tests/test_pkg.py",
+        "pkg/__pycache__/__init__.cpython-313.pyc",
+        "pkg-1.0.dist-info/RECORD",
+        "pkg-1.0.dist-info/INSTALLER",
+        "pkg-1.0.dist-info/REQUESTED",
+        "pkg-stubs/__init__.pyi",
+        "pkg-stubs/METADATA",
+        "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
+        "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
+    ]
+    for name in kept + pruned:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    # When the bundler prunes it
+    prune_installed(tmp_path)
+    # Then exactly the files a function can read at run time remain
+    remaining = sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+    )
+    assert remaining == sorted(kept)
+
+
+def test_no_function_serves_the_swagger_ui_the_bundles_leave_out() -> None:
+    # The bundler drops Powertools' Swagger UI assets; enable_swagger(offline) would need them.
+    assert UNUSED_PACKAGE_DATA
+    callers = [
+        path.relative_to(LAMBDA_SRC).as_posix()
+        for path in LAMBDA_SRC.rglob("*.py")
+        if "enable_swagger" in path.read_text()
+    ]
+    assert callers == [], "drop the swagger_ui patterns from UNUSED_PACKAGE_DATA first"

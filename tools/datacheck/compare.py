@@ -20,8 +20,8 @@ from tools.datacheck.canonical import document_hash, id_order_key
 
 BATCH_SIZE = 1000
 # Index options that change behaviour; everything else in listIndexes is ignored (see
-# docs/data-migration.md): the name, the index version "v", "ns", "background", and engine
-# specific versions such as "textIndexVersion".
+# docs/data-migration.md, "datacheck reference"): the name, the index version "v", "ns",
+# "background", and engine-specific versions such as "textIndexVersion".
 INDEX_OPTIONS = ("unique", "sparse", "expireAfterSeconds", "partialFilterExpression")
 
 

@@ -106,7 +106,7 @@ def _details(c: CollectionReport) -> list[str]:
 
 
 def to_text(run: Run) -> str:
-    header = ("collection", "source", "target", "missing", "extra", "differ", "indexes", "")
+    header = ("collection", "source", "target", "missing", "extra", "differ", "indexes", "result")
     rows = [
         (
             c.name,

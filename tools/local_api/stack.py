@@ -64,7 +64,8 @@ class LocalStack:
     ) -> None:
         self.moto_port = moto_port
         self.docdb_secret = docdb_secret
-        self.endpoint = f"http://localhost:{moto_port}"  # not 127.0.0.1: see DESIGN.md
+        # localhost, not 127.0.0.1: moto takes a host's first label for an S3 bucket name.
+        self.endpoint = f"http://localhost:{moto_port}"
         self.log_level = log_level
         self._moto: Any = None
         self._poller: threading.Thread | None = None

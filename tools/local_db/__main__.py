@@ -25,11 +25,38 @@ def _parser() -> argparse.ArgumentParser:
         "--memory", action="store_true", help="keep data in memory only (default: DIR/data)"
     )
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    bench = commands.add_parser("bench", help="print start and stop times (make bench-wire)")
+    bench.add_argument("--runs", type=int, default=3)
     return parser
+
+
+def _bench(runs: int) -> int:
+    """Median start (until authenticated clients can connect) and stop times of fresh servers."""
+    import statistics  # noqa: PLC0415 - only this command needs them
+    import time  # noqa: PLC0415
+
+    from tools.local_db import start  # noqa: PLC0415
+
+    starts, stops = [], []
+    for _ in range(runs):
+        began = time.perf_counter()
+        process = start()
+        starts.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        process.stop()
+        stops.append(time.perf_counter() - began)
+    print(
+        f"local wire server (SecantusDB, TLS + SCRAM, in memory), {runs} runs: "
+        f"start median {statistics.median(starts):.2f} s (min {min(starts):.2f}, "
+        f"max {max(starts):.2f}); stop median {statistics.median(stops):.2f} s"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "bench":
+        return _bench(args.runs)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     try:
         # Here, not at the top: without requirements-wire.txt this is one line, not a traceback.

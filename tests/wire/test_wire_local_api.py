@@ -1,0 +1,93 @@
+"""The local API's tasks routes over real HTTP, with the tasks function on the wire server.
+
+Nothing of the tasks function is swapped: it reads its database secret (the legacy-MongoDB
+shape, with the server's CA as PEM text) from moto's Secrets Manager through Powertools,
+writes the CA to /tmp, and connects with TLS, SCRAM and replica set rs0 through the same
+``create_client`` as in Lambda. The test then reads the tasks straight from the server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import boto3
+import pymongo
+import pytest
+import requests
+from bson import ObjectId
+
+from tests.integration.api.api_http_support import LocalApi, run_local_api
+from tools.local_api.__main__ import DOCDB_SECRET_VARIABLE
+from tools.local_db import LocalDb
+
+
+@pytest.fixture(scope="module")
+def wire_api(wire_db: LocalDb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
+    # How `make local` hands its wire server to the new API (tools/local_edge).
+    environment = {DOCDB_SECRET_VARIABLE: json.dumps(wire_db.secret())}
+    with run_local_api(tmp_path_factory.mktemp("wire-api"), env=environment) as api:
+        yield api
+
+
+def test_banner_names_the_wire_server(wire_api: LocalApi) -> None:
+    assert "DocumentDB by the MongoDB-wire server" in wire_api.banner
+
+
+def test_the_secret_in_secrets_manager_is_the_legacy_shape(
+    wire_api: LocalApi, wire_db: LocalDb
+) -> None:
+    secrets = boto3.client(
+        "secretsmanager",
+        endpoint_url=wire_api.moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    secret = json.loads(secrets.get_secret_value(SecretId="taskly-local-docdb")["SecretString"])
+    assert secret["tls_ca_pem"] == wire_db.ca_file.read_text()
+    assert secret["password"] == wire_db.password
+    assert (secret["host"], secret["port"], secret["replicaSet"]) == (
+        "127.0.0.1",
+        wire_db.port,
+        "rs0",
+    )
+
+
+def test_tasks_routes_read_and_write_the_wire_server(wire_api: LocalApi, wire_db: LocalDb) -> None:
+    headers = {"Authorization": f"Bearer {wire_api.token_for('wire-alice')}"}
+    tasks = f"{wire_api.base_url}/api/tasks"
+    with requests.Session() as http:
+        created = http.post(
+            tasks,
+            json={"title": "over the wire", "due_date": "2030-01-02"},
+            headers=headers,
+            timeout=15,
+        )
+        assert created.status_code == 201, created.text
+        task = created.json()
+        with pymongo.MongoClient(wire_db.uri) as client:
+            stored = client.taskly.tasks.find_one({"_id": ObjectId(task["id"])})
+            index_names = {index["name"] for index in client.taskly.tasks.list_indexes()}
+        assert stored is not None and stored["owner"] == "wire-alice"
+        assert {"owner_newest", "owner_status_newest", "owner_due"} <= index_names
+
+        listed = http.get(tasks, headers=headers, timeout=15).json()
+        assert [item["id"] for item in listed["items"]] == [task["id"]]
+        updated = http.patch(
+            f"{tasks}/{task['id']}",
+            json={"status": "done", "version": 1},
+            headers=headers,
+            timeout=15,
+        )
+        assert (updated.status_code, updated.json()["version"]) == (200, 2)
+        stale = http.patch(
+            f"{tasks}/{task['id']}", json={"title": "x", "version": 1}, headers=headers, timeout=15
+        )
+        assert stale.status_code == 409
+        stats = http.get(f"{tasks}/stats", headers=headers, timeout=15).json()
+        assert stats["total"] == 1 and stats["by_status"]["done"] == 1
+        other = {"Authorization": f"Bearer {wire_api.token_for('wire-bob')}"}
+        assert http.get(f"{tasks}/{task['id']}", headers=other, timeout=15).status_code == 404
+        assert http.delete(f"{tasks}/{task['id']}", headers=headers, timeout=15).status_code == 204
+        assert http.get(f"{tasks}/{task['id']}", headers=headers, timeout=15).status_code == 404
