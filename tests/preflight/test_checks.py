@@ -22,7 +22,8 @@ from stacks.config import stage_config
 from tests.preflight.conftest import READY_CONTEXT, SENDER_DOMAIN, Run, Stubs, stub_hook
 from tests.preflight.moto_account import ACCOUNT, REGION, MotoAccount, bootstrap, ready
 from tests.preflight.tls_origin import Origin, self_signed
-from tools.preflight.checks import Target, check_cognito_domain
+from tools.preflight.checks import Target, check_cognito_domain, reserved_concurrency
+from tools.preflight.cli import load_config
 from tools.preflight.report import Result, Status
 
 Preflight = Callable[..., Run]
@@ -283,15 +284,28 @@ class TestPlaceholders:
         )
 
 
+# The tasks function reserves 7 whatever the stage file says; the others as the file says.
+TASKS_RESERVES_7 = {"taskly:compute.tasks.reserved_concurrency": "7"}
+
+
+def reservations() -> tuple[int, str]:
+    """dev's total reservation with TASKS_RESERVES_7, and how preflight lists it."""
+    needed = reserved_concurrency(load_config("dev", TASKS_RESERVES_7))
+    return sum(needed.values()), ", ".join(f"{name} {n}" for name, n in needed.items())
+
+
 class TestLambdaConcurrency:
+    args = tuple(arg for key, value in TASKS_RESERVES_7.items() for arg in ("-c", f"{key}={value}"))
+
     def test_a_new_account_quota_cannot_hold_the_reservations(
         self, ready_account: MotoAccount, preflight: Preflight
     ) -> None:
-        result = preflight(hook=stub_hook(account_stubs(limit=10, unreserved=10)))
-        line = result.line("lambda concurrency")
-        assert line.startswith("✗")
-        assert "the stage reserves 12 (tasks 5, profile 5, email_worker 2)" in line
-        assert "but only 0 can be reserved (account limit 10, unreserved 10" in line
+        total, listed = reservations()
+        result = preflight(*self.args, hook=stub_hook(account_stubs(limit=10, unreserved=10)))
+        assert result.line("lambda concurrency") == (
+            f"✗ lambda concurrency  the stage reserves {total} ({listed}) but only 0 can be "
+            "reserved (account limit 10, unreserved 10, AWS keeps 10 unreserved)"
+        )
         assert result.fix("lambda concurrency").splitlines() == [
             "aws service-quotas request-service-quota-increase --service-code lambda "
             f"--quota-code L-B99A9384 --desired-value 1000 --region {REGION}",
@@ -301,15 +315,17 @@ class TestLambdaConcurrency:
     def test_reservations_fit_with_100_left_unreserved(
         self, ready_account: MotoAccount, preflight: Preflight
     ) -> None:
-        fits = preflight(hook=stub_hook(account_stubs(limit=1000, unreserved=112)))
+        total, _ = reservations()
+        fits = preflight(*self.args, hook=stub_hook(account_stubs(unreserved=100 + total)))
         assert fits.line("lambda concurrency").startswith("✓")
-        short = preflight(hook=stub_hook(account_stubs(limit=1000, unreserved=111)))
-        assert "only 11 can be reserved" in short.line("lambda concurrency")
+        short = preflight(*self.args, hook=stub_hook(account_stubs(unreserved=99 + total)))
+        assert f"only {total - 1} can be reserved" in short.line("lambda concurrency")
 
     def test_a_redeploy_counts_the_stage_reservations_already_made(
         self, ready_account: MotoAccount, preflight: Preflight
     ) -> None:
-        # Given the stage's Compute stack deployed with one function reserving 12
+        total, _ = reservations()
+        # Given the stage's Compute stack deployed, its function reserving all of them
         ready_account.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")
         template = {
             "Resources": {
@@ -331,32 +347,23 @@ class TestLambdaConcurrency:
         name = cloudformation.describe_stack_resource(
             StackName="Taskly-dev-Compute", LogicalResourceId="Tasks"
         )["StackResourceDetail"]["PhysicalResourceId"]
-        stubs = account_stubs(limit=200, unreserved=88)
+        # and only the minimum left unreserved (those reservations already subtracted)
+        stubs = account_stubs(unreserved=100)
         stubs["lambda"].append(
             (
                 "get_function_concurrency",
-                {"ReservedConcurrentExecutions": 12},
+                {"ReservedConcurrentExecutions": total},
                 {"FunctionName": name},
             )
         )
-        # Then those 12 come back to the pool: 88 + 12 - 100 = 0 < 12 without them
-        result = preflight(hook=stub_hook(stubs))
-        assert result.line("lambda concurrency").startswith("✗")
-        assert "only 0 can be reserved" in result.line("lambda concurrency")
-        stubs = account_stubs(limit=200, unreserved=100)
-        stubs["lambda"].append(
-            (
-                "get_function_concurrency",
-                {"ReservedConcurrentExecutions": 12},
-                {"FunctionName": name},
-            )
-        )
-        assert preflight(hook=stub_hook(stubs)).line("lambda concurrency").startswith("! ")
+        # Then updating the same reservations fits: they come back to the pool first
+        result = preflight(*self.args, hook=stub_hook(stubs))
+        assert result.line("lambda concurrency").startswith("✓"), result.line("lambda concurrency")
 
-    def test_a_small_limit_without_reservations_is_a_warning(
+    def test_a_small_limit_that_holds_the_reservations_is_a_warning(
         self, ready_account: MotoAccount, preflight: Preflight
     ) -> None:
-        result = preflight(hook=stub_hook(account_stubs(limit=400, unreserved=400)))
+        result = preflight(*self.args, hook=stub_hook(account_stubs(limit=400, unreserved=400)))
         line = result.line("lambda concurrency")
         assert line.startswith("! lambda concurrency")
         assert "a new-account quota, every function shares 400" in line
