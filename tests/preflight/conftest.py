@@ -19,7 +19,7 @@ import pytest
 from botocore.stub import Stubber
 
 from tests.preflight.moto_account import REGION, MotoAccount
-from tests.preflight.tls_origin import LEGACY, Origin, TestCa
+from tests.preflight.tls_origin import LEGACY, Origin
 from tools.preflight.cli import main
 
 PREFLIGHT_TESTS = Path(__file__).resolve().parent
@@ -183,7 +183,7 @@ def preflight(account: MotoAccount) -> Callable[..., Run]:
 def legacy_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Origin]:
     """A real HTTPS server for LEGACY on 127.0.0.1, its certificate from a test CA."""
     directory = tmp_path_factory.mktemp("origin")
-    origin = Origin(TestCa.create(directory), directory)
+    origin = Origin(directory)
     yield origin
     origin.stop()
 

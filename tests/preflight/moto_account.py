@@ -34,7 +34,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.preflight.tls_origin import LEGACY, Origin, TestCa
+from tests.preflight.tls_origin import LEGACY, Origin
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -192,7 +192,7 @@ def ready(account: MotoAccount, *, sender_domain: str) -> None:
 def demo() -> None:
     """A ready dev account and legacy origin for trying `make preflight` by hand."""
     directory = Path(tempfile.mkdtemp(prefix="preflight-demo-"))
-    origin = Origin(TestCa.create(directory), directory)
+    origin = Origin(directory)
     account = MotoAccount()
     account.state.enabled = True
     ready(account, sender_domain="taskly.test")

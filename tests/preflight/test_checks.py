@@ -14,6 +14,7 @@ import json
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ import pytest
 from stacks.config import stage_config
 from tests.preflight.conftest import READY_CONTEXT, SENDER_DOMAIN, Run, Stubs, stub_hook
 from tests.preflight.moto_account import ACCOUNT, REGION, MotoAccount, bootstrap, ready
-from tests.preflight.tls_origin import Origin, self_signed
+from tests.preflight.tls_origin import Origin, certificate_for
 from tools.preflight.checks import Target, check_cognito_domain, reserved_concurrency
 from tools.preflight.cli import load_config
 from tools.preflight.report import Result, Status
@@ -515,11 +516,13 @@ def _domain_context(arn: str, domain: str = "app.taskly.test") -> tuple[str, ...
 
 class TestCertificate:
     def test_issued_and_covering_the_domain(
-        self, ready_account: MotoAccount, preflight: Preflight
+        self, ready_account: MotoAccount, preflight: Preflight, tmp_path: Path
     ) -> None:
-        certificate, key = self_signed("*.taskly.test")
+        files = certificate_for("*.taskly.test", tmp_path)
         arn = ready_account.client("acm", "us-east-1").import_certificate(
-            Certificate=certificate, PrivateKey=key
+            Certificate=files.cert_file.read_bytes(),
+            PrivateKey=files.key_file.read_bytes(),
+            CertificateChain=files.ca_file.read_bytes(),
         )["CertificateArn"]
         result = preflight(*_domain_context(arn))
         assert result.line("certificate") == (

@@ -100,19 +100,19 @@ def write_ca(path: Path, common_name: str = "Taskly local test CA") -> Path:
     return path
 
 
-def write_server_tls(directory: Path) -> TlsFiles:
-    """A fresh CA (its key is never written) and a server certificate signed by it."""
+def write_server_tls(directory: Path, *, names: tuple[str, ...] = SERVER_NAMES) -> TlsFiles:
+    """A fresh CA (its key is never written) and a server certificate for ``names`` signed by it."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_cert, ca_key = new_ca()
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    names = [
+    alt_names = [
         x509.IPAddress(ipaddress.ip_address(name)) if name[0].isdigit() else x509.DNSName(name)
-        for name in SERVER_NAMES
+        for name in names
     ]
     cert = (
         x509.CertificateBuilder()
-        .subject_name(_name("localhost"))
+        .subject_name(_name(names[0]))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -121,7 +121,7 @@ def write_server_tls(directory: Path) -> TlsFiles:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(ca=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
             critical=False,
