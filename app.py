@@ -165,6 +165,12 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         compute.email_queue.dead_letter_alarm,
     ]
     notify(alerts.alarm_topic, *compute_alarms)
+    # Drawn on each function's concurrency graph: what caps it, where anything does.
+    concurrency_limits: dict[str, dict[str, int | None]] = {
+        "tasks": {"reserved_concurrency": config.compute.tasks.reserved_concurrency},
+        "profile": {"reserved_concurrency": config.compute.profile.reserved_concurrency},
+        "email_worker": {"max_concurrency": config.compute.email_worker.max_concurrency},
+    }
     monitoring = MonitoringStack(
         app,
         config.stack_name("Monitoring"),
@@ -179,7 +185,7 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
                 service=service,
                 function=function.function,
                 log_group=function.log_group,
-                reserved_concurrency=getattr(config.compute, service).reserved_concurrency,
+                **concurrency_limits[service],
             )
             for service, function in compute.functions.items()
         ],

@@ -268,8 +268,9 @@ class CanaryFunction(Construct):
             role=role,
             memory_size=HOOK_MEMORY_MB,
             timeout=timeout.plus(HOOK_TIMEOUT_MARGIN),
-            # Runs once per deployment; one slot keeps it off the account's shared pool.
-            reserved_concurrent_executions=1,
+            # No reservation: it runs once per deployment, and even a reservation of 1 fails
+            # the deploy on a new account whose quota leaves nothing to reserve
+            # (aws-samples/one-observability-demo#278).
             environment={
                 "TARGET_VERSION_ARN": self.function.current_version.function_arn,
                 "SMOKE_EVENT": json.dumps(hook.event, sort_keys=True),
@@ -303,7 +304,7 @@ class CanaryFunction(Construct):
                 "deployment and times the deployment out if it never reports; a DLQ adds nothing",
             },
         )
-        _acknowledge_function_checks(function, in_vpc=False)
+        _acknowledge_function_checks(function, in_vpc=False, reserved=False)
         return function
 
     def _acknowledge(self) -> None:
@@ -318,7 +319,12 @@ class CanaryFunction(Construct):
             self.function,
             {"AwsSolutions-L1": RUNTIME_REASON, "Serverless-LambdaLatestVersion": RUNTIME_REASON},
         )
-        _acknowledge_function_checks(self.function, in_vpc=self.vpc_access is not None)
+        _acknowledge_function_checks(
+            self.function,
+            in_vpc=self.vpc_access is not None,
+            reserved=_cfn(self.function, lambda_.CfnFunction).reserved_concurrent_executions
+            is not None,
+        )
         if self.vpc_access is not None:
             acknowledge(
                 self.vpc_access,
@@ -351,7 +357,9 @@ def _cfn(construct: Construct, kind: type[CfnT]) -> CfnT:
     return resource
 
 
-def _acknowledge_function_checks(function: lambda_.Function, *, in_vpc: bool) -> None:
+def _acknowledge_function_checks(
+    function: lambda_.Function, *, in_vpc: bool, reserved: bool
+) -> None:
     """The cfn-lint and checkov findings every CanaryFunction (and hook) shares."""
     resource = _cfn(function, lambda_.CfnFunction)
     reasons = {
@@ -364,5 +372,11 @@ def _acknowledge_function_checks(function: lambda_.Function, *, in_vpc: bool) ->
         reasons["CKV_AWS_117"] = (
             "Outside the VPC on purpose: the function reaches only AWS APIs (DynamoDB, SQS, "
             "SES, Lambda, CodeDeploy), so a VPC would add ENIs and NAT traffic, not isolation"
+        )
+    if not reserved:
+        reasons["CKV_AWS_115"] = (
+            "Reserved concurrency is opt-in per stage (StageConfig): a new account's quota can "
+            "leave nothing to reserve and the deploy would fail; an SQS consumer is capped by "
+            "its event source's MaximumConcurrency instead"
         )
     acknowledge_checkov(resource, reasons)

@@ -20,7 +20,9 @@ DEFAULT_BATCHING_WINDOW = Duration.seconds(1)
 class EmailQueue(Construct):
     """Work queue consumed by ``consumer`` with partial batch responses.
 
-    A message that fails ``max_receive_count`` times moves to ``dead_letter_queue``, where
+    At most ``max_concurrency`` environments of ``consumer`` run at once (the event source's
+    ``MaximumConcurrency``). A message that fails ``max_receive_count`` times moves to
+    ``dead_letter_queue``, where
     ``dead_letter_alarm`` fires as soon as one is waiting. Both queues are encrypted
     (SQS-managed keys) and refuse requests that are not over TLS.
     """
@@ -32,6 +34,7 @@ class EmailQueue(Construct):
         *,
         consumer: lambda_.IFunction,
         consumer_timeout: Duration,
+        max_concurrency: int,
         max_receive_count: int = 5,
         batch_size: int = 10,
         max_batching_window: Duration = DEFAULT_BATCHING_WINDOW,
@@ -64,6 +67,10 @@ class EmailQueue(Construct):
             batch_size=batch_size,
             max_batching_window=max_batching_window,
             report_batch_item_failures=True,
+            # The cap belongs here, not in reserved concurrency: past a reservation the
+            # pollers keep invoking and the function throttles (aws/aws-cdk#24180 shows a
+            # reservation of 1 stalling an SQS consumer altogether).
+            max_concurrency=max_concurrency,
         )
         self.queue.grant_consume_messages(consumer)
         self.dead_letter_alarm = cloudwatch.Alarm(

@@ -56,13 +56,15 @@ class DashboardFunction:
     """One Lambda service on the dashboard.
 
     ``service`` is its POWERTOOLS_SERVICE_NAME (the ``service`` dimension of Powertools'
-    ``ColdStart`` metric); ``reserved_concurrency`` is drawn as a line on the concurrency graph.
+    ``ColdStart`` metric); ``reserved_concurrency`` (a reservation) or ``max_concurrency`` (an
+    SQS event source's cap) is drawn as a line on the concurrency graph.
     """
 
     service: str
     function: lambda_.IFunction
     log_group: logs.ILogGroup
-    reserved_concurrency: int | None
+    reserved_concurrency: int | None = None
+    max_concurrency: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,15 +197,15 @@ def _api_row(api: apigw.IHttpApi) -> list[cloudwatch.IWidget]:
 
 def _function_row(service: DashboardFunction, namespace: str) -> list[cloudwatch.IWidget]:
     function = service.function
-    annotations = (
-        [
-            cloudwatch.HorizontalAnnotation(
-                value=service.reserved_concurrency, label="reserved concurrency"
-            )
-        ]
-        if service.reserved_concurrency is not None
-        else []
-    )
+    limits = {
+        "reserved concurrency": service.reserved_concurrency,
+        "SQS maximum concurrency": service.max_concurrency,
+    }
+    annotations = [
+        cloudwatch.HorizontalAnnotation(value=value, label=label)
+        for label, value in limits.items()
+        if value is not None
+    ]
     cold_starts = cloudwatch.Metric(
         namespace=namespace,
         metric_name="ColdStart",

@@ -74,7 +74,7 @@ class ResourceAlarms(Construct):
             "DocumentDbConnectionsAlarm",
             alarm_description=(
                 f"More than {docdb_connections} connections on a DocumentDB instance: more than "
-                "the tasks function can open at its reserved concurrency, so connections leak "
+                "the tasks function opens at the stage's expected peak, so connections leak "
                 "or another client connects; check the audit log group"
             ),
             metric=documentdb_metric(

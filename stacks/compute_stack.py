@@ -124,6 +124,7 @@ class ComputeStack(Stack):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             security_groups=[lambda_security_group],
             pre_traffic_hook=hook_for("tasks"),
+            reserved_concurrency=settings.tasks.reserved_concurrency,
         )
         profile = self._function(
             "profile",
@@ -134,6 +135,7 @@ class ComputeStack(Stack):
                 "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
             },
             pre_traffic_hook=hook_for("profile"),
+            reserved_concurrency=settings.profile.reserved_concurrency,
         )
         # No smoke test for the worker: any SQS batch it fails entirely is a function error,
         # and a valid one sends mail. Its alias alarms still roll a bad version back.
@@ -146,6 +148,8 @@ class ComputeStack(Stack):
                 "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
             },
             pre_traffic_hook=None,
+            # None: the SQS event source's MaximumConcurrency caps the worker (EmailQueue).
+            reserved_concurrency=None,
         )
         self.functions = {"tasks": tasks, "profile": profile, "email_worker": email_worker}
         for synchronous in (tasks, profile):
@@ -169,6 +173,7 @@ class ComputeStack(Stack):
             "EmailQueue",
             consumer=email_worker.alias,
             consumer_timeout=Duration.seconds(settings.email_worker.timeout_seconds),
+            max_concurrency=settings.email_worker.max_concurrency,
         )
         tasks.function.add_environment("EMAIL_QUEUE_URL", self.email_queue.queue.queue_url)
 
@@ -234,6 +239,7 @@ class ComputeStack(Stack):
         code: lambda_.Code,
         environment: dict[str, str],
         pre_traffic_hook: PreTrafficHook | None,
+        reserved_concurrency: int | None = None,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: tuple[ec2.ISecurityGroup, ...] | list[ec2.ISecurityGroup] = (),
@@ -254,7 +260,7 @@ class ComputeStack(Stack):
             },
             memory_size=function_settings.memory_mb,
             timeout=Duration.seconds(function_settings.timeout_seconds),
-            reserved_concurrency=function_settings.reserved_concurrency,
+            reserved_concurrency=reserved_concurrency,
             deployment_config=deployment_config(settings.deployment_config),
             log_retention=retention_days(settings.log_retention_days),
             log_level=_lambda_log_level(settings.log_level),

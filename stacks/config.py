@@ -224,24 +224,47 @@ class AuthConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionSettings:
+class _Sizing:
     memory_mb: int
     timeout_seconds: int
-    # None leaves the function on the account's unreserved pool.
-    reserved_concurrency: int | None = None
 
     def validate(self, prefix: str) -> None:
         _check_range(f"{prefix}.memory_mb", self.memory_mb, 128, 10240)
         _check_range(f"{prefix}.timeout_seconds", self.timeout_seconds, 1, 900)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSettings(_Sizing):
+    """An API function. Reserved concurrency is opt-in: None (the default) leaves it on the
+    account's unreserved pool. A new account's concurrency quota can be as low as 10 and AWS
+    keeps a minimum unreserved, so any reservation can fail the first deploy there."""
+
+    reserved_concurrency: int | None = None
+
+    def validate(self, prefix: str) -> None:
+        super().validate(prefix)
         if self.reserved_concurrency is not None:
             _check_range(f"{prefix}.reserved_concurrency", self.reserved_concurrency, 1, 1000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerSettings(_Sizing):
+    """The SQS consumer. Never reserved concurrency: the event source keeps polling past a
+    reservation, so the function throttles, and throttles trip the alarm that pages and rolls
+    the deployment back. The event source's MaximumConcurrency caps it instead (2 to 1000)."""
+
+    max_concurrency: int
+
+    def validate(self, prefix: str) -> None:
+        super().validate(prefix)
+        _check_range(f"{prefix}.max_concurrency", self.max_concurrency, 2, 1000)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ComputeConfig:
     tasks: FunctionSettings
     profile: FunctionSettings
-    email_worker: FunctionSettings
+    email_worker: WorkerSettings
     deployment_config: str
     legacy_origin_domain: str
     sender_email: str
@@ -492,6 +515,13 @@ class StageConfig:
 
     def stack_name(self, component: str) -> str:
         return f"Taskly-{self.name}-{component}"
+
+    def total_reserved_concurrency(self) -> int:
+        """What the stage takes out of the account's unreserved Lambda concurrency."""
+        return sum(
+            settings.reserved_concurrency or 0
+            for settings in (self.compute.tasks, self.compute.profile)
+        )
 
 
 # Set by stage_config's arguments, never by the stage file or an override.

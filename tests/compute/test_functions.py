@@ -44,7 +44,9 @@ def test_function_runs_python_3_13_on_arm64_with_tracing_json_logs_and_stage_siz
     assert properties["TracingConfig"] == {"Mode": "Active"}
     assert properties["MemorySize"] == settings.memory_mb
     assert properties["Timeout"] == settings.timeout_seconds
-    assert properties["ReservedConcurrentExecutions"] == settings.reserved_concurrency
+    assert properties.get("ReservedConcurrentExecutions") == getattr(
+        settings, "reserved_concurrency", None
+    )
     assert properties["Handler"] == load_route_table().service_handlers[service]
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
     # And it logs to its own log group kept 14 days
@@ -316,3 +318,47 @@ def test_template_helpers_match_cdk_assertions(stage: SynthesizedStage) -> None:
             "Handler": Match.string_like_regexp(r"^taskly\.handlers\.tasks\.handler$"),
         },
     )
+
+
+# A new account's Lambda concurrency quota can be as low as 10, and AWS keeps a minimum
+# unreserved, so any reservation can fail the first deploy there.
+NO_RESERVATIONS = ("dev", "staging")
+
+
+def test_stages_for_new_accounts_reserve_no_concurrency(
+    stages: dict[str, SynthesizedStage],
+) -> None:
+    """Reservations are opt-in: dev and staging reserve nothing, hooks included."""
+    for name in NO_RESERVATIONS:
+        reserved = {
+            logical_id: properties["ReservedConcurrentExecutions"]
+            for logical_id, resource in resources(
+                stages[name].compute, "AWS::Lambda::Function"
+            ).items()
+            if "ReservedConcurrentExecutions" in (properties := resource["Properties"])
+        }
+        assert reserved == {}, name
+        assert stages[name].config.total_reserved_concurrency() == 0
+
+
+def test_prod_reserves_for_the_api_functions_and_counts_them(
+    stages: dict[str, SynthesizedStage],
+) -> None:
+    prod = stages["prod"]
+    reserved = sum(
+        resource["Properties"].get("ReservedConcurrentExecutions", 0)
+        for resource in resources(prod.compute, "AWS::Lambda::Function").values()
+    )
+    assert reserved == prod.config.total_reserved_concurrency() == 250
+
+
+def test_the_email_worker_is_capped_by_its_event_source_not_a_reservation(
+    stage: SynthesizedStage,
+) -> None:
+    """An SQS source ignores reserved concurrency and its throttles would page and roll back."""
+    _, worker = function(stage, "email_worker")
+    assert "ReservedConcurrentExecutions" not in worker["Properties"]
+    (mapping,) = resources(stage.compute, "AWS::Lambda::EventSourceMapping").values()
+    assert mapping["Properties"]["ScalingConfig"] == {
+        "MaximumConcurrency": stage.config.compute.email_worker.max_concurrency
+    }

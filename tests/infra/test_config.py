@@ -124,6 +124,19 @@ def stage_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "config/dev.toml: unknown key 'compute.tasks.memroy_mb'; valid keys in "
             "[compute.tasks]: memory_mb, reserved_concurrency, timeout_seconds",
         ),
+        # The SQS worker is capped by its event source; a reservation is not a key it has.
+        (
+            "max_concurrency = 2",
+            "reserved_concurrency = 2",
+            "config/dev.toml: unknown key 'compute.email_worker.reserved_concurrency'; valid "
+            "keys in [compute.email_worker]: max_concurrency, memory_mb, timeout_seconds",
+        ),
+        (
+            "max_concurrency = 2",
+            "max_concurrency = 1",
+            "config/dev.toml: dev.compute.email_worker.max_concurrency: 1 is invalid; "
+            "expected an integer from 2 to 1000",
+        ),
         (
             "[edge]",
             "[edges]",

@@ -191,16 +191,34 @@ def test_each_function_row(dev: SynthesizedStage, service: str) -> None:
     assert {"function_name": name, "service": service} in [
         dims for dims, _ in graphed(dev, "Taskly", "ColdStart")
     ]
-    # the reserved concurrency is drawn on the concurrency graph
-    reserved = getattr(
-        stage_config("dev", account=None, region=None).compute, service
-    ).reserved_concurrency
+    # what caps the function is drawn on the concurrency graph: the worker's SQS maximum
+    # concurrency; dev reserves nothing for the API functions, so they have no line
+    compute = stage_config("dev", account=None, region=None).compute
+    expected = (
+        [("SQS maximum concurrency", compute.email_worker.max_concurrency)]
+        if service == "email_worker"
+        else []
+    )
+    assert concurrency_lines(dev, service) == expected
+
+
+def concurrency_lines(stage: SynthesizedStage, service: str) -> list[tuple[str, int]]:
     [concurrency] = [
         w
-        for w in dashboard_widgets(dev)
+        for w in dashboard_widgets(stage)
         if w["properties"].get("title") == f"{service}: concurrency and cold starts"
     ]
-    assert concurrency["properties"]["annotations"]["horizontal"][0]["value"] == reserved
+    lines = concurrency["properties"].get("annotations", {}).get("horizontal", [])
+    return [(line["label"], line["value"]) for line in lines]
+
+
+@pytest.mark.parametrize("service", ["tasks", "profile"])
+def test_prod_draws_each_api_functions_reservation(prod: SynthesizedStage, service: str) -> None:
+    reserved = getattr(
+        stage_config("prod", account=None, region=None).compute, service
+    ).reserved_concurrency
+    assert reserved is not None
+    assert concurrency_lines(prod, service) == [("reserved concurrency", reserved)]
 
 
 @pytest.mark.parametrize("service", ["tasks", "profile", "email_worker"])

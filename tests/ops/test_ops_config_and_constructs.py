@@ -31,13 +31,6 @@ from tools.cost.pricebook import DEFAULT_PRICE_FILE, load_price_book
             "yes",
             r"budget_filter_by_stage_tag: 'yes' .*true or false",
         ),
-        # dev's tasks function may hold 5 x 4 = 20 connections per instance: 20 would fire at peak
-        (
-            "ops.docdb_connections_alarm_threshold",
-            20,
-            r"dev\.ops\.docdb_connections_alarm_threshold: 20 .*more than 20 \(tasks reserved "
-            r"concurrency 5 x 4",
-        ),
     ],
 )
 def test_bad_operations_settings_name_the_field(key: str, value: object, message: str) -> None:
@@ -51,8 +44,16 @@ def test_connections_threshold_follows_reserved_concurrency() -> None:
     config = stage_config("prod", account=None, region=None)
     # prod: 200 environments x 4 connections = 800 at peak, and the alarm sits above it
     assert config.ops.docdb_connections_alarm_threshold > 200 * 4
-    with pytest.raises(ConfigError, match="alarm fires at a legitimate peak"):
+    with pytest.raises(
+        ConfigError,
+        match=r"prod\.ops\.docdb_connections_alarm_threshold: 800 .*more than 800 \(tasks "
+        r"reserved concurrency 200 x 4 .*alarm fires at a legitimate peak",
+    ):
         apply_overrides(config, {"ops.docdb_connections_alarm_threshold": 800})
+    # a stage that opts into a reservation gets the same check
+    dev = stage_config("dev", account=None, region=None)
+    with pytest.raises(ConfigError, match=r"dev\.ops\.docdb_connections_alarm_threshold: 40"):
+        apply_overrides(dev, {"compute.tasks.reserved_concurrency": "10"})
 
 
 def test_budget_can_be_narrowed_to_the_stage_tag() -> None:
