@@ -361,6 +361,22 @@ class TestLambdaConcurrency:
         result = preflight(*self.args, hook=stub_hook(stubs))
         assert result.line("lambda concurrency").startswith("✓"), result.line("lambda concurrency")
 
+    def test_a_stage_without_reservations(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        config = load_config("dev", {})
+        assert config.total_reserved_concurrency() == 0  # dev as it ships
+        result = preflight(hook=stub_hook(account_stubs()))
+        assert result.line("lambda concurrency") == (
+            "✓ lambda concurrency  reserves none (every function on the unreserved pool); "
+            "account limit 1000, unreserved 1000, AWS keeps 100 unreserved"
+        )
+
+    @pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+    def test_the_listing_adds_up_to_what_the_stage_reserves(self, stage: str) -> None:
+        config = load_config(stage, TASKS_RESERVES_7)
+        assert sum(reserved_concurrency(config).values()) == config.total_reserved_concurrency()
+
     def test_a_small_limit_that_holds_the_reservations_is_a_warning(
         self, ready_account: MotoAccount, preflight: Preflight
     ) -> None:

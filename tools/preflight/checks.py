@@ -200,8 +200,8 @@ def check_lambda_concurrency(clients: Clients, target: Target) -> Result:
     unreserved = int(limits["UnreservedConcurrentExecutions"])
     keep = min(MIN_UNRESERVED_CONCURRENCY, limit)
     available = unreserved + ours - keep
-    total = sum(needed.values())
-    wanted = ", ".join(f"{name} {count}" for name, count in needed.items()) or "none"
+    total = target.config.total_reserved_concurrency()
+    wanted = ", ".join(f"{name} {count}" for name, count in needed.items())
     quota_fix = (
         "aws service-quotas request-service-quota-increase --service-code lambda "
         f"--quota-code {LAMBDA_CONCURRENCY_QUOTA} --desired-value "
@@ -216,7 +216,11 @@ def check_lambda_concurrency(clients: Clients, target: Target) -> Result:
             quota_fix,
             f"or lower compute.<function>.reserved_concurrency in {target.config_source}",
         )
-    detail = f"reserves {total} ({wanted}); {accounting}"
+    detail = (
+        f"reserves {total} ({wanted}); {accounting}"
+        if total
+        else f"reserves none (every function on the unreserved pool); {accounting}"
+    )
     if limit < DEFAULT_CONCURRENCY_LIMIT:
         return warned(
             check,
