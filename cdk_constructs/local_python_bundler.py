@@ -8,7 +8,8 @@ The asset hash is computed up front from the bundle's inputs (:meth:`PythonBundl
 the source packages, the locked requirements and the extra files, plus the target platform.
 The same inputs give the same hash on every machine, so ``cdk diff`` shows a code change
 exactly when one of them changed; bundling is skipped entirely where no stack needs it
-(context ``aws:cdk:bundling-stacks``).
+(context ``aws:cdk:bundling-stacks``), and the asset then gets a different hash
+(:func:`unbundled_asset_hash`): its content is the raw source, not the bundle.
 
 Each bundle is built once per input (:mod:`cdk_constructs.bundle_cache`): a bundle whose
 inputs, bundler and pip are unchanged is copied from ``build/cache`` (verified file by file)
@@ -30,8 +31,16 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import (
+    AssetHashType,
+    BundlingOptions,
+    CfnResource,
+    DockerImage,
+    ILocalBundling,
+    Stack,
+)
 from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
 
 from cdk_constructs.bundle_cache import BundleCache
 
@@ -333,12 +342,55 @@ def bundled_code(
     is skipped); the content always comes from ``bundle``, through ``cache`` (default:
     ``build/cache`` in the repository).
     """
-    return lambda_.Code.from_asset(
-        str(root),
-        asset_hash_type=AssetHashType.CUSTOM,
-        asset_hash=bundle.fingerprint(),
-        bundling=BundlingOptions(
-            image=DockerImage.from_registry(NO_DOCKER_IMAGE),
-            local=LocalPythonBundler(bundle, cache=cache),
-        ),
-    )
+    return _BundledCode(root=root, bundle=bundle, cache=cache)
+
+
+def unbundled_asset_hash(bundle: PythonBundle) -> str:
+    """The asset hash of ``bundle``'s code in an assembly synthesized without bundling.
+
+    Such an assembly (``cdk diff``/``destroy``, the tests: context ``aws:cdk:bundling-stacks``)
+    stages ``root`` as it is. Under the real bundle's hash, a deploy from it would upload that
+    raw source to the bundle's S3 key, and CDK never uploads a key that exists again: the
+    functions would run without their dependencies until an input changed. So the key differs.
+    """
+    return hashlib.sha256(f"unbundled source of {bundle.fingerprint()}".encode()).hexdigest()
+
+
+class _BundledCode(lambda_.Code):
+    """Defers the choice of asset hash to ``bind``, where the function's stack says whether
+    bundling runs."""
+
+    def __init__(self, *, root: Path, bundle: PythonBundle, cache: BundleCache | None) -> None:
+        super().__init__()
+        self._root = root
+        self._bundle = bundle
+        self._cache = cache
+        # AssetCode binds its asset to one stack and bind_to_resource reuses it: one per stack.
+        self._assets: dict[str, lambda_.AssetCode] = {}
+
+    def _asset(self, scope: Construct) -> lambda_.AssetCode:
+        stack = Stack.of(scope)
+        key = stack.node.path
+        if key not in self._assets:
+            self._assets[key] = lambda_.Code.from_asset(
+                str(self._root),
+                asset_hash_type=AssetHashType.CUSTOM,
+                asset_hash=(
+                    self._bundle.fingerprint()
+                    if stack.bundling_required
+                    else unbundled_asset_hash(self._bundle)
+                ),
+                bundling=BundlingOptions(
+                    image=DockerImage.from_registry(NO_DOCKER_IMAGE),
+                    local=LocalPythonBundler(self._bundle, cache=self._cache),
+                ),
+            )
+        return self._assets[key]
+
+    def bind(self, scope: Construct) -> lambda_.CodeConfig:
+        return self._asset(scope).bind(scope)
+
+    def bind_to_resource(
+        self, resource: CfnResource, *, resource_property: str | None = None
+    ) -> None:
+        self._asset(resource).bind_to_resource(resource, resource_property=resource_property)

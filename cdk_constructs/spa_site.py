@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_constructs._names import regional_name
+
 SPA_FALLBACK_CODE = Path(__file__).resolve().parents[1] / "lambda_src" / "edge" / "spa_fallback.js"
 SPA_ORIGIN_ID = "spa"
+# Every upload of the SPA leaves the previous objects as noncurrent versions: kept long enough
+# to roll a release back by hand, then deleted, so a year of deploys does not pile up.
+NONCURRENT_VERSION_DAYS = 30
+# Parts of an upload that never completed (a broken `aws s3 sync`) are billed until removed.
+ABORT_MULTIPART_UPLOAD_DAYS = 1
 
 
 class SpaSite(Construct):
@@ -43,13 +50,29 @@ class SpaSite(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireOldVersionsAndUnfinishedUploads",
+                    noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS),
+                    abort_incomplete_multipart_upload_after=Duration.days(
+                        ABORT_MULTIPART_UPLOAD_DAYS
+                    ),
+                )
+            ],
             server_access_logs_bucket=access_log_bucket,
             server_access_logs_prefix="spa-bucket/",
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             auto_delete_objects=not retain,
         )
+        # Named here, with the region: the name CDK would generate is the same for a second
+        # region of the account, where CloudFront refuses it.
+        origin_access_control = cloudfront.S3OriginAccessControl(
+            self,
+            "OriginAccessControl",
+            origin_access_control_name=regional_name(self, "OriginAccess", max_length=64),
+        )
         self.origin = origins.S3BucketOrigin.with_origin_access_control(
-            self.bucket, origin_id=SPA_ORIGIN_ID
+            self.bucket, origin_id=SPA_ORIGIN_ID, origin_access_control=origin_access_control
         )
         self.route_fallback = cloudfront.Function(
             self,

@@ -18,6 +18,8 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from constructs import Construct, IValidation
 
+from cdk_constructs._names import regional_name
+
 CUTOVER_CODE = Path(__file__).resolve().parents[1] / "lambda_src" / "edge" / "cutover.js"
 # Stable origin ids: cutover.js selects NEW_ORIGIN_ID by name, and a renamed id would silently
 # send everyone to legacy. tests/edge keeps the JS constant and these in step.
@@ -52,8 +54,15 @@ class WeightedCutover(Construct):
         # Empty on creation: cutover.js treats a missing weight as 0 and a missing kill
         # switch as off, so a fresh store sends every viewer to legacy.
         self.store = cloudfront.KeyValueStore(
-            self, "Store", comment="Taskly /api/* cut-over: weight and kill switch"
+            self,
+            "Store",
+            comment="Taskly /api/* cut-over: weight and kill switch",
+            key_value_store_name=regional_name(self, "Store", max_length=64),
         )
+        # aws-cdk-lib >= 2.235 renders the app's tags as `Tags`, which CloudFormation rejects
+        # for this type ("extraneous key [Tags] is not permitted", aws/aws-cdk#36765) although
+        # cfn-lint's schema accepts it. Removed here, whatever tags the app adds.
+        _without_tags(self.store)
         self.function = cloudfront.Function(
             self,
             "Function",
@@ -140,6 +149,13 @@ class WeightedCutover(Construct):
             raise RuntimeError("found no origins bound by the distribution's behaviours")
         cfn.add_property_override(f"DistributionConfig.Origins.{index}", origin)
         distribution.node.add_validation(_OriginCountUnchanged(distribution, index))
+
+
+def _without_tags(store: cloudfront.KeyValueStore) -> None:
+    cfn = store.node.default_child
+    if not isinstance(cfn, cloudfront.CfnKeyValueStore):
+        raise TypeError("expected the key value store's CfnKeyValueStore")
+    cfn.add_property_deletion_override("Tags")
 
 
 def _bound_origin_count(distribution: cloudfront.Distribution) -> int:

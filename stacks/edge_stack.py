@@ -31,6 +31,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_constructs._names import regional_name
 from cdk_constructs.cutover_rollback import CutoverRollback
 from cdk_constructs.edge_log_bucket import EdgeLogBucket
 from cdk_constructs.nag import acknowledge, acknowledge_checkov
@@ -219,6 +220,8 @@ def _security_headers(scope: Construct) -> cloudfront.ResponseHeadersPolicy:
     return cloudfront.ResponseHeadersPolicy(
         scope,
         "SecurityHeaders",
+        # Response headers policy names are account-wide: the region keeps two regions apart.
+        response_headers_policy_name=regional_name(scope, "SecurityHeaders", max_length=128),
         comment="HSTS, nosniff, frame denial and referrer policy for the SPA and the API",
         security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
             strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(

@@ -9,6 +9,7 @@ package index reachable, as a second ``make synth`` does.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import shutil
 from pathlib import Path
@@ -141,7 +142,16 @@ def test_asset_hash_is_the_same_in_every_app_and_shared_by_identical_bundles(
 
 def synthesize_function(outdir: Path, bundle: PythonBundle) -> Path:
     """Synthesize one function with bundling on; return its staged asset directory."""
-    app = App(context=cdk_context(), outdir=str(outdir))
+    synthesize_function_app(outdir, bundle)
+    (asset,) = [path for path in outdir.glob("asset.*") if path.is_dir()]
+    return asset
+
+
+def synthesize_function_app(
+    outdir: Path, bundle: PythonBundle, *, skip_bundling: bool = False
+) -> None:
+    skip = {"aws:cdk:bundling-stacks": []} if skip_bundling else {}
+    app = App(context=cdk_context(**skip), outdir=str(outdir))
     stack = Stack(app, "BundleTest")
     lambda_.Function(
         stack,
@@ -152,8 +162,35 @@ def synthesize_function(outdir: Path, bundle: PythonBundle) -> Path:
         code=bundled_code(root=LAMBDA_SRC, bundle=bundle),
     )
     app.synth()
-    (asset,) = [path for path in outdir.glob("asset.*") if path.is_dir()]
-    return asset
+
+
+def staged_code_key(outdir: Path) -> str:
+    template = json.loads((outdir / "BundleTest.template.json").read_text())
+    [function] = [
+        resource
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function"
+    ]
+    key: str = function["Properties"]["Code"]["S3Key"]
+    return key
+
+
+def test_an_assembly_without_bundling_never_names_its_asset_like_the_bundle(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """`cdk diff`/`destroy` and the tests skip bundling (``aws:cdk:bundling-stacks: []``) and
+    stage the raw source directory. Under the bundle's key, a deploy from such an assembly
+    would upload that source, and CDK never re-uploads a key that exists: the functions
+    would keep running unbundled code until an input changed."""
+    # Given a bundle that builds by copying (no pip), so bundling really runs here
+    bundle = PythonBundle(packages=(inputs["package"],), files={"certs/ca.pem": inputs["ca"]})
+    # When the same function is synthesized with bundling and without
+    synthesize_function_app(tmp_path / "bundled", bundle)
+    synthesize_function_app(tmp_path / "skipped", bundle, skip_bundling=True)
+    bundled = staged_code_key(tmp_path / "bundled")
+    skipped = staged_code_key(tmp_path / "skipped")
+    # Then the unbundled asset gets a key of its own
+    assert skipped != bundled
 
 
 def test_a_failed_install_raises_instead_of_falling_back_to_docker(tmp_path: Path) -> None:
