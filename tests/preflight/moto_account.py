@@ -169,15 +169,24 @@ class MotoAccount:
         self._thread.join(timeout=10)
 
 
-def bootstrap(account: MotoAccount, *, qualifier: str = QUALIFIER, version: int = 30) -> None:
-    """A CDKToolkit stack as `cdk bootstrap` leaves it: the Qualifier parameter, the version."""
+def bootstrap(
+    account: MotoAccount,
+    *,
+    qualifier: str = QUALIFIER,
+    version: int = 30,
+    stack_name: str = "CDKToolkit",
+) -> None:
+    """What `cdk bootstrap` leaves: the stack with its Qualifier and version, the SSM version."""
     template = {
         "Parameters": {"Qualifier": {"Type": "String"}},
         "Resources": {"StagingBucket": {"Type": "AWS::S3::Bucket"}},
         "Outputs": {"BootstrapVersion": {"Value": str(version)}},
     }
+    account.client("ssm").put_parameter(
+        Name=f"/cdk-bootstrap/{qualifier}/version", Value=str(version), Type="String"
+    )
     account.client("cloudformation").create_stack(
-        StackName="CDKToolkit",
+        StackName=stack_name,
         TemplateBody=json.dumps(template),
         Parameters=[{"ParameterKey": "Qualifier", "ParameterValue": qualifier}],
     )

@@ -232,11 +232,28 @@ class TestBootstrap:
     def test_too_old_a_version(self, account: MotoAccount, preflight: Preflight) -> None:
         bootstrap(account, version=6)
         result = preflight()
-        assert "CDKToolkit is version 6, 8 or later needed" in result.line("cdk bootstrap")
+        assert "CDKToolkit (CREATE_COMPLETE) is version 6, 8 or later needed" in result.line(
+            "cdk bootstrap"
+        )
         assert "(upgrades it in place)" in result.fix("cdk bootstrap")
 
-    def test_a_named_toolkit_stack(self, account: MotoAccount, preflight: Preflight) -> None:
-        bootstrap(account)
+    def test_a_renamed_bootstrap_stack_is_found_by_its_version_parameter(
+        self, account: MotoAccount, preflight: Preflight
+    ) -> None:
+        bootstrap(account, stack_name="OurToolkit")
+        result = preflight()
+        assert result.line("cdk bootstrap") == (
+            "✓ cdk bootstrap       /cdk-bootstrap/hnb659fds/version: version 30, "
+            "qualifier hnb659fds"
+        )
+        named = preflight("--toolkit-stack-name", "OurToolkit")
+        assert named.line("cdk bootstrap") == (
+            "✓ cdk bootstrap       OurToolkit (CREATE_COMPLETE): version 30, qualifier hnb659fds"
+        )
+
+    def test_a_named_toolkit_stack_that_does_not_exist(
+        self, account: MotoAccount, preflight: Preflight
+    ) -> None:
         result = preflight("--toolkit-stack-name", "Mine")
         assert "no Mine stack" in result.line("cdk bootstrap")
         assert result.fix("cdk bootstrap").endswith("--toolkit-stack-name Mine")

@@ -102,23 +102,46 @@ def _message(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", ""))
 
 
-def check_bootstrap(clients: Clients, target: Target) -> Result:
-    check = "cdk bootstrap"
+def _bootstrap_version_parameter(clients: Clients, target: Target) -> str | None:
+    """The version `cdk bootstrap` wrote for this qualifier, None if it never ran with it.
+
+    The templates' CheckBootstrapVersion rule reads this parameter, not the stack's output,
+    so a renamed bootstrap stack works too (aws/aws-cdk#12594).
+    """
     try:
+        parameter = clients("ssm", target.region).get_parameter(
+            Name=f"/cdk-bootstrap/{target.qualifier}/version"
+        )
+    except ClientError as error:
+        if _code(error) == "ParameterNotFound":
+            return None
+        raise
+    return str(parameter["Parameter"]["Value"])
+
+
+def check_bootstrap(clients: Clients, target: Target) -> Result:  # noqa: PLR0911
+    check = "cdk bootstrap"
+    parameter = f"/cdk-bootstrap/{target.qualifier}/version"
+    try:
+        from_parameter = _bootstrap_version_parameter(clients, target)
         stacks = clients("cloudformation", target.region).describe_stacks(
             StackName=target.toolkit_stack
         )["Stacks"]
     except ClientError as error:
-        if _code(error) == "ValidationError" and "does not exist" in _message(error):
+        if not (_code(error) == "ValidationError" and "does not exist" in _message(error)):
+            return api_error(check, error, "cloudformation:DescribeStacks, ssm:GetParameter")
+        if from_parameter is None:
             return failed(
                 check,
                 f"no {target.toolkit_stack} stack in {target.account}/{target.region}",
                 target.bootstrap_command(),
             )
-        return api_error(check, error, "cloudformation:DescribeStacks")
-    stack = stacks[0]
+        stacks = []
+    except BotoCoreError as error:
+        return api_error(check, error, "cloudformation:DescribeStacks, ssm:GetParameter")
+    stack = stacks[0] if stacks else {}
     status = stack.get("StackStatus", "?")
-    if status not in STABLE_STACK_STATUSES:
+    if stack and status not in STABLE_STACK_STATUSES:
         return failed(
             check,
             f"{target.toolkit_stack} is {status}",
@@ -127,7 +150,7 @@ def check_bootstrap(clients: Clients, target: Target) -> Result:
         )
     parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
     qualifier = parameters.get("Qualifier") or DEFAULT_QUALIFIER
-    if qualifier != target.qualifier:
+    if stack and qualifier != target.qualifier and from_parameter is None:
         return failed(
             check,
             f"{target.toolkit_stack} has qualifier {qualifier}, "
@@ -136,18 +159,17 @@ def check_bootstrap(clients: Clients, target: Target) -> Result:
             f'or set "@aws-cdk/core:bootstrapQualifier": "{qualifier}" in cdk.json',
         )
     outputs = {o["OutputKey"]: o.get("OutputValue") for o in stack.get("Outputs", [])}
-    raw_version = outputs.get("BootstrapVersion")
+    raw_version = from_parameter or outputs.get("BootstrapVersion")
     version = int(raw_version) if raw_version and raw_version.isdigit() else 0
+    source = f"{target.toolkit_stack} ({status})" if stack else parameter
     if version < REQUIRED_BOOTSTRAP_VERSION:
         return failed(
             check,
-            f"{target.toolkit_stack} is version {raw_version or 'unknown'}, "
+            f"{source} is version {raw_version or 'unknown'}, "
             f"{REQUIRED_BOOTSTRAP_VERSION} or later needed",
             f"{target.bootstrap_command()}  (upgrades it in place)",
         )
-    return passed(
-        check, f"{target.toolkit_stack} version {version}, qualifier {qualifier} ({status})"
-    )
+    return passed(check, f"{source}: version {version}, qualifier {target.qualifier}")
 
 
 def reserved_concurrency(config: StageConfig) -> dict[str, int]:
