@@ -33,7 +33,6 @@ class LocalApi:
     direct_url: str  # like the public execute-api URL: no x-origin-verify
     moto_endpoint: str
     token_for: Callable[[str], str]
-    startup_seconds: float
     banner: str = ""
     output: list[str] = field(default_factory=list)
 
@@ -59,7 +58,6 @@ def run_local_api(
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
-    started = time.perf_counter()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -88,7 +86,6 @@ def run_local_api(
         if not line and process.poll() is not None:
             break
         banner += line
-    startup = time.perf_counter() - started
     if "Ctrl-C stops" not in banner:
         process.kill()
         raise AssertionError(f"the local API did not start:\n{banner}")
@@ -104,7 +101,6 @@ def run_local_api(
         direct_url=f"http://127.0.0.1:{direct_port}",
         moto_endpoint=moto.group(1),
         token_for=lambda user: issue_token(key, subject=user),
-        startup_seconds=startup,
         banner=banner,
         output=output,
     )

@@ -14,11 +14,6 @@ def auth(api: LocalApi, user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api.token_for(user)}"}
 
 
-def test_starts_quickly(local_api: LocalApi) -> None:
-    print(f"\nlocal API ready in {local_api.startup_seconds:.2f} s")
-    assert local_api.startup_seconds < 10, "generous bound for a loaded CI machine; target < 5 s"
-
-
 def test_task_lifecycle_and_isolation(local_api: LocalApi, http: requests.Session) -> None:
     alice, bob = f"alice-{uuid.uuid4()}", f"bob-{uuid.uuid4()}"
     base = f"{local_api.base_url}/api"
