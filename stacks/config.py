@@ -133,6 +133,18 @@ def _check_cidr(path: str, value: str | None) -> None:
         _fail(path, value, "an IPv4 CIDR such as 203.0.113.10/32, or null")
 
 
+# Ranges a VPN or peering connection uses; anything else is reached through the NAT.
+_PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(cidr)
+    for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+def _is_private_range(cidr: str) -> bool:
+    network = ipaddress.IPv4Network(cidr)
+    return any(network.subnet_of(private) for private in _PRIVATE_RANGES)
+
+
 def _check_pem_file(path: str, value: str | None) -> None:
     """A certificate file inside the repository (synth reads it; CI has no other files)."""
     if value is None:
@@ -491,6 +503,7 @@ class StageConfig:
             _fail(f"{self.name}.tags.stage", self.tags["stage"], repr(self.name))
         for section in _SECTIONS:
             getattr(self, section).validate(f"{self.name}.{section}")
+        self._check_public_database_paths()
         if self.migration.enabled and "secretsmanager" not in self.network.interface_endpoints:
             # DMS Serverless reaches Secrets Manager only through a VPC endpoint
             # (docs.aws.amazon.com/dms/latest/userguide/CHAP_Serverless.Limitations.html).
@@ -512,6 +525,24 @@ class StageConfig:
                 f"reserved concurrency {tasks_concurrency} x {DOCDB_CONNECTIONS_PER_ENVIRONMENT} "
                 "connections per instance), or the alarm fires at a legitimate peak",
             )
+
+    def _check_public_database_paths(self) -> None:
+        """A legacy database on a public address is reached through the NAT; a NAT instance
+        forwards only the functions' HTTPS (cdk_constructs/private_network.py), so it would
+        drop the database traffic silently. Private ranges (VPN, peering) do not use the NAT."""
+        if self.network.nat_instance_type is None:
+            return
+        paths = {"compute.tasks_db_cidr": self.compute.tasks_db_cidr}
+        if self.migration.enabled:
+            paths["migration.source_cidr"] = self.migration.source_cidr
+        for name, cidr in paths.items():
+            if cidr is not None and not _is_private_range(cidr):
+                _fail(
+                    f"{self.name}.{name}",
+                    cidr,
+                    "a private range (VPN or peering) while network.nat_instance_type is set: "
+                    "the NAT instance forwards only HTTPS; unset it to use the NAT gateway",
+                )
 
     def stack_name(self, component: str) -> str:
         return f"Taskly-{self.name}-{component}"
