@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
 from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from stacks.edge_stack import EdgeStack
 from tests.edge.fakes import InMemoryKeyValueStore
+from tests.parity.reports import write_parity_report
 from tests.synth import CDK_JSON_CONTEXT, SKIP_BUNDLING
 
 REPO = Path(__file__).resolve().parents[2]
@@ -193,4 +195,12 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
         templates=templates,
         report=report,
         stacks={"dev": dev, "prod": prod},
+    )
+
+
+@pytest.fixture
+def parity_report(tmp_path: Path) -> Path:
+    """A clean parity report made a minute ago."""
+    return write_parity_report(
+        tmp_path / "parity.json", generated_at=datetime.now(UTC) - timedelta(minutes=1)
     )
