@@ -18,13 +18,20 @@ from typing import Any
 import pytest
 
 from tests.edge.fakes import InMemoryKeyValueStore
-from tests.edge.test_cutover_cli import run
+from tests.edge.test_cutover_cli import Run
 from tests.parity.conftest import TASKS, TOKEN, FakeApi, serve
 from tests.parity.reports import write_parity_report
 from tools.cutover.cli import main
 from tools.parity.cli import main as parity_main
 
 NOW = datetime.now(UTC)
+
+
+def run(client_factory: Any, *argv: str) -> Run:
+    """The CLI with its clock stopped at NOW: report ages are exact however slow the machine."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), client_factory=client_factory, now=lambda: NOW, out=out, err=err)
+    return Run(code, out.getvalue(), err.getvalue())
 
 
 def report_at(tmp_path: Path, age: timedelta, **rates: float) -> str:
