@@ -34,17 +34,22 @@ def test_public_routes_are_marked_public() -> None:
     assert [line.split()[1] for line in public] == ["/api/health"]
 
 
-def test_make_routes_runs_without_aws_or_cdk() -> None:
-    # The command a user types; it must not need credentials (none are set here).
+def make_routes(*variables: str) -> subprocess.CompletedProcess[str]:
+    """The command a user types; it must not need credentials (none are set here)."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    result = subprocess.run(
-        ["make", "--no-print-directory", f"VENV={Path(sys.executable).parent.parent}", "routes"],
+    venv = Path(sys.executable).parent.parent
+    return subprocess.run(
+        ["make", "--no-print-directory", f"VENV={venv}", "routes", *variables],
         cwd=REPOSITORY,
         capture_output=True,
         text=True,
         env=environment,
         check=False,
     )
+
+
+def test_make_routes_runs_without_aws_or_cdk() -> None:
+    result = make_routes()
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-2].split()[:3] == ["ANY", "/api/{proxy+}", "legacy"]
 
@@ -69,16 +74,7 @@ def test_a_parity_report_adds_each_migrated_routes_last_result(tmp_path: Path) -
         generated_at=datetime.now(UTC) - timedelta(hours=2),
         mismatch_rates={"GET /api/tasks": 0.0, "GET /api/tasks/{id}": 20.0},
     )
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    venv = Path(sys.executable).parent.parent
-    result = subprocess.run(
-        ["make", "--no-print-directory", f"VENV={venv}", "routes", f"PARITY={report}"],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=False,
-    )
+    result = make_routes(f"PARITY={report}")
     assert result.returncode == 0, result.stderr
     rows = {" ".join(line.split()[:2]): line for line in result.stdout.splitlines()}
     assert rows["METHOD PATH"].split()[-1] == "PARITY"

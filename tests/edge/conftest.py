@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,6 +104,12 @@ def aws(moto: str, kvs: InMemoryKeyValueStore) -> Any:
             return kvs.attach(boto3.client(service, region_name=region or REGION))
         return boto3.client(service, region_name=region or REGION, endpoint_url=moto)
 
+    deploy_edge(client)
+    return client
+
+
+def deploy_edge(client: Callable[[str], Any]) -> None:
+    """The dev edge stack's outputs in CloudFormation and its rollback alarm (OK) in CloudWatch."""
     template = {
         "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {
@@ -125,7 +131,6 @@ def aws(moto: str, kvs: InMemoryKeyValueStore) -> Any:
         ComparisonOperator="GreaterThanThreshold",
     )
     client("cloudwatch").set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="quiet")
-    return client
 
 
 def fire(aws: Any, state: str = "ALARM") -> None:

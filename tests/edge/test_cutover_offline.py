@@ -9,7 +9,6 @@ picked another region would not find it.
 from __future__ import annotations
 
 import io
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ import boto3
 import pytest
 from pytest_socket import disable_socket, enable_socket
 
-from tests.edge.conftest import ALARM, KVS_ARN
+from tests.edge.conftest import deploy_edge
 from tests.edge.fakes import InMemoryKeyValueStore
 from tests.edge.test_cutover_cli import run
 from tests.parity.reports import write_parity_report
@@ -33,26 +32,7 @@ def edge_in_ap_south_1(moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
-    template = {
-        "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {
-            "CutoverKvsArn": {"Value": KVS_ARN},
-            "CutoverRollbackAlarmNames": {"Value": ALARM},
-        },
-    }
-    boto3.client("cloudformation", region_name=STACK_REGION).create_stack(
-        StackName="Taskly-dev-Edge", TemplateBody=json.dumps(template)
-    )
-    boto3.client("cloudwatch", region_name=STACK_REGION).put_metric_alarm(
-        AlarmName=ALARM,
-        Namespace="AWS/ApiGateway",
-        MetricName="5xx",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=3,
-        Threshold=5,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    deploy_edge(lambda service: boto3.client(service, region_name=STACK_REGION))
 
 
 @pytest.mark.parametrize(
