@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import boto3
 import requests
 
 from tools.local_api.devjwt import issue_token, load_or_create_key
@@ -35,6 +37,16 @@ class LocalApi:
     token_for: Callable[[str], str]
     banner: str = ""
     output: list[str] = field(default_factory=list)
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client of the local API's moto server."""
+        return boto3.client(
+            service,
+            endpoint_url=self.moto_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
 
 def _free_port() -> int:
