@@ -283,6 +283,10 @@ class ComputeConfig:
     throttle_rate_limit: int
     throttle_burst_limit: int
     pre_traffic_hook: bool
+    # The SES identity that authorizes sender_email: its domain (created with Easy DKIM; the
+    # default), the address itself (created; SES mails a verification link), or the ARN of an
+    # identity that already exists (left alone). The worker may send through it only.
+    ses_identity: str | None = None
     # Function and access-log retention; Powertools and Lambda's JSON log filter level.
     log_retention_days: int = 14
     log_level: str = "INFO"
@@ -309,6 +313,7 @@ class ComputeConfig:
         _check_choice(f"{prefix}.deployment_config", self.deployment_config, DEPLOYMENT_CONFIGS)
         _check_domain(f"{prefix}.legacy_origin_domain", self.legacy_origin_domain)
         _check_email(f"{prefix}.sender_email", self.sender_email)
+        self._check_ses_identity(f"{prefix}.ses_identity")
         _check_range(f"{prefix}.throttle_rate_limit", self.throttle_rate_limit, 1, 10000)
         _check_range(f"{prefix}.throttle_burst_limit", self.throttle_burst_limit, 1, 5000)
         if self.log_retention_days not in LOG_RETENTION_DAYS:
@@ -334,6 +339,38 @@ class ComputeConfig:
                 self.tasks_db_secret_kms_key_arn,
                 "null unless tasks_db_secret_arn is set",
             )
+
+    @property
+    def ses_identity_name(self) -> str:
+        """The identity SES authorizes the sender against: a domain or an email address."""
+        identity = self.ses_identity or self.sender_email.rpartition("@")[2]
+        return identity.partition(":identity/")[2] if identity.startswith("arn:") else identity
+
+    @property
+    def ses_identity_arn(self) -> str | None:
+        """The ARN of an existing identity to use instead of creating one, else None."""
+        identity = self.ses_identity
+        return identity if identity is not None and identity.startswith("arn:") else None
+
+    def _check_ses_identity(self, path: str) -> None:
+        identity = self.ses_identity
+        if identity is None:
+            return
+        sender = self.sender_email.lower()
+        domain = sender.rpartition("@")[2]
+        if identity.startswith("arn:"):
+            _check_arn(path, identity, "ses")
+            if self.ses_identity_name.lower() not in (sender, domain):
+                _fail(
+                    path,
+                    identity,
+                    "arn:aws:ses:<region>:<account>:identity/<sender_email or its domain>",
+                )
+        elif "@" in identity:
+            if identity.lower() != sender:
+                _fail(path, identity, f"sender_email itself ({self.sender_email}) or its domain")
+        elif identity != domain:
+            _fail(path, identity, f"sender_email's domain ({domain}), the address, or an SES ARN")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -504,6 +541,13 @@ class StageConfig:
         for section in _SECTIONS:
             getattr(self, section).validate(f"{self.name}.{section}")
         self._check_public_database_paths()
+        ses_arn = self.compute.ses_identity_arn
+        if ses_arn is not None and self.region is not None and ses_arn.split(":")[3] != self.region:
+            _fail(
+                f"{self.name}.compute.ses_identity",
+                ses_arn,
+                f"an identity in {self.region}, the stage's region (SES sends from there)",
+            )
         if self.migration.enabled and "secretsmanager" not in self.network.interface_endpoints:
             # DMS Serverless reaches Secrets Manager only through a VPC endpoint
             # (docs.aws.amazon.com/dms/latest/userguide/CHAP_Serverless.Limitations.html).
@@ -797,6 +841,10 @@ _PLACEHOLDER_HINTS = {
     "compute.sender_email": (
         "the address the email worker sends from",
         "no-reply@yourcompany.com",
+    ),
+    "compute.ses_identity": (
+        "the sender's domain, the sender address, or an existing SES identity's ARN",
+        "yourcompany.com",
     ),
     "edge.domain_name": ("the viewers' domain for CloudFront", "app.yourcompany.com"),
     "edge.certificate_arn": (
