@@ -15,6 +15,8 @@ endif
 PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Where `make synth` writes the cloud assembly (the CLI's default; the cost report reads it).
+CDK_OUT ?= cdk.out
 # cdk.json runs app.py with .venv; an overridden VENV must also be the one that runs it.
 CDK := npx --no-install cdk$(if $(filter .venv,$(VENV)),, --app "$(PY) app.py")
 
@@ -82,11 +84,11 @@ setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Install everything (virtua
 
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
-	rm -rf cdk.out
+	rm -rf $(CDK_OUT)
 	@# With more than one stack the CLI ends even a quiet synth with "Supply a stack id (...)
-	@# to display its template", which says nothing here: the templates are in cdk.out.
-	$(CDK) synth --quiet -c stage=$(STAGE) 2>&1 | { grep -v '^Supply a stack id' || true; }
-	@echo "synthesized stage $(STAGE): $$(ls cdk.out/*.template.json | wc -l) templates in cdk.out"
+	@# to display its template", which says nothing here: the templates are in $(CDK_OUT).
+	$(CDK) synth --quiet -c stage=$(STAGE) -o $(CDK_OUT) 2>&1 | { grep -v '^Supply a stack id' || true; }
+	@echo "synthesized stage $(STAGE): $$(ls $(CDK_OUT)/*.template.json | wc -l) templates in $(CDK_OUT)"
 
 .PHONY: diff
 diff: $(APP_STAMP) $(NODE_STAMP) ## cdk diff every stack of STAGE against the deployed account (needs credentials)

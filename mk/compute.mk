@@ -17,8 +17,8 @@ lock: $(DEV_STAMP) ## Re-pin the Lambda bundles' dependencies (lambda_src/*.lock
 	$(LAMBDA_LOCK_ALL) lambda_src/requirements-rollback.txt -o lambda_src/requirements-rollback.lock
 
 .PHONY: routes
-routes: $(APP_STAMP) ## Print the migration table: method, path, service or "legacy"
-	@$(PY) -m tools.routes
+routes: $(APP_STAMP) $(if $(PARITY),$(DEV_STAMP)) ## Print the migration table: method, path, service or "legacy" (PARITY=report.json adds parity results)
+	@$(PY) -m tools.routes $(if $(PARITY),--parity $(PARITY))
 
 .PHONY: bundle
 bundle: $(APP_STAMP) ## Build every Lambda bundle into build/bundles and print zipped sizes and times

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import ArnFormat, CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
@@ -20,6 +20,7 @@ from cdk_constructs.local_python_bundler import PythonBundle, bundled_code
 from cdk_constructs.nag import acknowledge
 from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from cdk_constructs.retention import retention_days
+from cdk_constructs.sender_identity import SenderIdentity
 from cdk_constructs.strangler_http_api import StranglerHttpApi
 from stacks.config import ComputeConfig
 from stacks.route_table import LAMBDA_SRC, RouteTable, TableRoute, load_route_table
@@ -39,7 +40,6 @@ IDEMPOTENCY_ACTIONS = (  # Powertools DynamoDBPersistenceLayer
     "dynamodb:DeleteItem",
 )
 PREFERENCES_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")  # DynamoDbPreferencesRepository
-SEND_EMAIL_ACTIONS = ("ses:SendEmail",)  # sesv2 SendEmail
 ENQUEUE_ACTIONS = ("sqs:SendMessage",)  # SqsEmailQueue
 READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)  # DocumentDB, origin-verify secrets
 
@@ -206,7 +206,14 @@ class ComputeStack(Stack):
         self.email_queue.queue.grant(tasks.role, *ENQUEUE_ACTIONS)
         app_state_table.grant(profile.role, *PREFERENCES_ACTIONS)
         idempotency_table.grant(email_worker.role, *IDEMPOTENCY_ACTIONS)
-        email_worker.role.add_to_policy(self._send_email_statement(settings.sender_email))
+        self.sender_identity = SenderIdentity(
+            self,
+            "SenderIdentity",
+            sender=settings.sender_email,
+            identity=settings.ses_identity_arn or settings.ses_identity_name,
+            retain=protect_data,
+        )
+        self.sender_identity.grant_send(email_worker.role)
 
         self.api = StranglerHttpApi(
             self,
@@ -268,24 +275,6 @@ class ComputeStack(Stack):
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups),
             pre_traffic_hook=pre_traffic_hook,
-        )
-
-    def _send_email_statement(self, sender: str) -> iam.PolicyStatement:
-        """SES SendEmail from the configured sender only (its address or its domain identity)."""
-        domain = sender.rsplit("@", 1)[1]
-        identities = [
-            self.format_arn(
-                service="ses",
-                resource="identity",
-                resource_name=name,
-                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-            )
-            for name in (sender, domain)
-        ]
-        return iam.PolicyStatement(
-            actions=list(SEND_EMAIL_ACTIONS),
-            resources=identities,
-            conditions={"StringEquals": {"ses:FromAddress": sender}},
         )
 
 

@@ -133,6 +133,18 @@ def _check_cidr(path: str, value: str | None) -> None:
         _fail(path, value, "an IPv4 CIDR such as 203.0.113.10/32, or null")
 
 
+# Ranges a VPN or peering connection uses; anything else is reached through the NAT.
+_PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(cidr)
+    for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+def _is_private_range(cidr: str) -> bool:
+    network = ipaddress.IPv4Network(cidr)
+    return any(network.subnet_of(private) for private in _PRIVATE_RANGES)
+
+
 def _check_pem_file(path: str, value: str | None) -> None:
     """A certificate file inside the repository (synth reads it; CI has no other files)."""
     if value is None:
@@ -271,6 +283,10 @@ class ComputeConfig:
     throttle_rate_limit: int
     throttle_burst_limit: int
     pre_traffic_hook: bool
+    # The SES identity that authorizes sender_email: its domain (created with Easy DKIM; the
+    # default), the address itself (created; SES mails a verification link), or the ARN of an
+    # identity that already exists (left alone). The worker may send through it only.
+    ses_identity: str | None = None
     # Function and access-log retention; Powertools and Lambda's JSON log filter level.
     log_retention_days: int = 14
     log_level: str = "INFO"
@@ -297,6 +313,7 @@ class ComputeConfig:
         _check_choice(f"{prefix}.deployment_config", self.deployment_config, DEPLOYMENT_CONFIGS)
         _check_domain(f"{prefix}.legacy_origin_domain", self.legacy_origin_domain)
         _check_email(f"{prefix}.sender_email", self.sender_email)
+        self._check_ses_identity(f"{prefix}.ses_identity")
         _check_range(f"{prefix}.throttle_rate_limit", self.throttle_rate_limit, 1, 10000)
         _check_range(f"{prefix}.throttle_burst_limit", self.throttle_burst_limit, 1, 5000)
         if self.log_retention_days not in LOG_RETENTION_DAYS:
@@ -322,6 +339,38 @@ class ComputeConfig:
                 self.tasks_db_secret_kms_key_arn,
                 "null unless tasks_db_secret_arn is set",
             )
+
+    @property
+    def ses_identity_name(self) -> str:
+        """The identity SES authorizes the sender against: a domain or an email address."""
+        identity = self.ses_identity or self.sender_email.rpartition("@")[2]
+        return identity.partition(":identity/")[2] if identity.startswith("arn:") else identity
+
+    @property
+    def ses_identity_arn(self) -> str | None:
+        """The ARN of an existing identity to use instead of creating one, else None."""
+        identity = self.ses_identity
+        return identity if identity is not None and identity.startswith("arn:") else None
+
+    def _check_ses_identity(self, path: str) -> None:
+        identity = self.ses_identity
+        if identity is None:
+            return
+        sender = self.sender_email.lower()
+        domain = sender.rpartition("@")[2]
+        if identity.startswith("arn:"):
+            _check_arn(path, identity, "ses")
+            if self.ses_identity_name.lower() not in (sender, domain):
+                _fail(
+                    path,
+                    identity,
+                    "arn:aws:ses:<region>:<account>:identity/<sender_email or its domain>",
+                )
+        elif "@" in identity:
+            if identity.lower() != sender:
+                _fail(path, identity, f"sender_email itself ({self.sender_email}) or its domain")
+        elif identity != domain:
+            _fail(path, identity, f"sender_email's domain ({domain}), the address, or an SES ARN")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -491,6 +540,14 @@ class StageConfig:
             _fail(f"{self.name}.tags.stage", self.tags["stage"], repr(self.name))
         for section in _SECTIONS:
             getattr(self, section).validate(f"{self.name}.{section}")
+        self._check_public_database_paths()
+        ses_arn = self.compute.ses_identity_arn
+        if ses_arn is not None and self.region is not None and ses_arn.split(":")[3] != self.region:
+            _fail(
+                f"{self.name}.compute.ses_identity",
+                ses_arn,
+                f"an identity in {self.region}, the stage's region (SES sends from there)",
+            )
         if self.migration.enabled and "secretsmanager" not in self.network.interface_endpoints:
             # DMS Serverless reaches Secrets Manager only through a VPC endpoint
             # (docs.aws.amazon.com/dms/latest/userguide/CHAP_Serverless.Limitations.html).
@@ -512,6 +569,24 @@ class StageConfig:
                 f"reserved concurrency {tasks_concurrency} x {DOCDB_CONNECTIONS_PER_ENVIRONMENT} "
                 "connections per instance), or the alarm fires at a legitimate peak",
             )
+
+    def _check_public_database_paths(self) -> None:
+        """A legacy database on a public address is reached through the NAT; a NAT instance
+        forwards only the functions' HTTPS (cdk_constructs/private_network.py), so it would
+        drop the database traffic silently. Private ranges (VPN, peering) do not use the NAT."""
+        if self.network.nat_instance_type is None:
+            return
+        paths = {"compute.tasks_db_cidr": self.compute.tasks_db_cidr}
+        if self.migration.enabled:
+            paths["migration.source_cidr"] = self.migration.source_cidr
+        for name, cidr in paths.items():
+            if cidr is not None and not _is_private_range(cidr):
+                _fail(
+                    f"{self.name}.{name}",
+                    cidr,
+                    "a private range (VPN or peering) while network.nat_instance_type is set: "
+                    "the NAT instance forwards only HTTPS; unset it to use the NAT gateway",
+                )
 
     def stack_name(self, component: str) -> str:
         return f"Taskly-{self.name}-{component}"
@@ -766,6 +841,10 @@ _PLACEHOLDER_HINTS = {
     "compute.sender_email": (
         "the address the email worker sends from",
         "no-reply@yourcompany.com",
+    ),
+    "compute.ses_identity": (
+        "the sender's domain, the sender address, or an existing SES identity's ARN",
+        "yourcompany.com",
     ),
     "edge.domain_name": ("the viewers' domain for CloudFront", "app.yourcompany.com"),
     "edge.certificate_arn": (

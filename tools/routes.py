@@ -2,20 +2,49 @@
 
 Reads ``lambda_src/taskly/routes.py`` exactly as the compute stack does, so what this prints
 is what API Gateway serves: each migrated route goes to its service's ``live`` alias, and
-every other /api request to the legacy backend.
+every other /api request to the legacy backend. ``--parity FILE`` (``make routes
+PARITY=FILE``) adds each migrated route's result from a parity report (``tools/parity``).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stacks.route_table import LEGACY, load_route_table
 
+if TYPE_CHECKING:
+    from tools.parity.report import ParityReport, RouteResult
 
-def render() -> str:
+
+def _parity_cell(result: RouteResult | None, threshold: float) -> str:
+    if result is None or not result.compared:
+        return "not compared"
+    verdict = "ok" if result.passed else "FAIL"
+    cell = (
+        f"{verdict} {result.mismatches}/{result.compared} mismatched "
+        f"({result.mismatch_rate:g}%, threshold {threshold:g}%)"
+    )
+    if result.top_paths:
+        cell += f", first at {result.top_paths[0].path}"
+    return cell
+
+
+def render(
+    parity: ParityReport | None = None,
+    *,
+    parity_file: Path | None = None,
+    now: datetime | None = None,
+) -> str:
     table = load_route_table()
     public = {(route.method, route.path) for route in table.routes if route.public}
-    rows = [("METHOD", "PATH", "SERVICE", "AUTH")]
+    results = {result.route: result for result in parity.routes} if parity else {}
+    header = ["METHOD", "PATH", "SERVICE", "AUTH"] + (["PARITY"] if parity else [])
+    rows = [header]
     for method, path, target in table.rows():
         if target == LEGACY:
             auth = "legacy backend"
@@ -23,22 +52,50 @@ def render() -> str:
             auth = "public"
         else:
             auth = f"JWT, scope {table.api_scope}"
-        rows.append((method, path, target, auth))
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+        row = [method, path, target, auth]
+        if parity:
+            cell = _parity_cell(results.get(f"{method} {path}"), parity.threshold)
+            row.append(cell if target != LEGACY else "-")
+        rows.append(row)
+    padded = len(header) - 1
+    widths = [max(len(row[column]) for row in rows) for column in range(padded)]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:padded], widths, strict=True))
         + "  "
-        + row[3]
+        + row[padded]
         for row in rows
     ]
     migrated = len(table.routes)
     lines.append(f"{migrated} routes migrated; every other /api request goes to legacy.")
+    if parity:
+        from tools.cutover.plan import human  # noqa: PLC0415 (needs botocore, as --parity does)
+        from tools.parity.report import MAX_REPORT_AGE  # noqa: PLC0415
+
+        age = (now or datetime.now(UTC)) - parity.generated_at
+        stale = " (older than 24 h: the cut-over gate refuses it)" if age > MAX_REPORT_AGE else ""
+        lines.append(
+            f"parity: {parity_file} of {parity.generated_at:%Y-%m-%dT%H:%MZ}, "
+            f"{human(age)} ago{stale}; legacy {parity.legacy}, new {parity.new}."
+        )
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.routes", description=__doc__)
+    parser.add_argument("--parity", type=Path, metavar="FILE", help="JSON parity report to show")
+    args = parser.parse_args([] if argv is None else argv)
+    report = None
+    if args.parity:
+        # Only with --parity: plain `make routes` needs nothing beyond the CDK app's dependencies.
+        from tools.parity.report import ReportError, read_report  # noqa: PLC0415
+
+        try:
+            report = read_report(args.parity)
+        except ReportError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     try:
-        print(render())
+        print(render(report, parity_file=args.parity))
     except (FileNotFoundError, ImportError, AttributeError) as error:
         print(f"error: cannot read the route table: {error}", file=sys.stderr)
         return 1
@@ -46,4 +103,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -95,3 +95,57 @@ def test_the_pinned_node_is_the_one_nvmrc_names_and_jsii_prints_no_banner() -> N
         check=True,
     )
     assert result.stderr == ""
+
+
+FAKE_SYNTH = """#!/usr/bin/env bash
+# Prints what the pinned CLI prints after a quiet multi-stack synth, writes one template.
+while [ $# -gt 0 ]; do
+  if [ "$1" = -o ]; then out=$2; fi
+  shift
+done
+mkdir -p "$out" && echo '{}' > "$out/Taskly-dev-Network.template.json"
+echo "Successfully synthesized to $out" >&2
+echo "Supply a stack id (Taskly-dev-Network, Taskly-dev-Data) to display its template." >&2
+exit "${FAKE_CDK_EXIT:-0}"
+"""
+
+
+@pytest.mark.parametrize("exit_code", [0, 1])
+def test_make_synth_drops_the_stack_id_hint_and_keeps_the_exit_code(
+    tmp_path: Path, exit_code: int
+) -> None:
+    """Given a CLI that ends with "Supply a stack id", `make synth` prints the rest only.
+
+    The CLI is a stand-in script (the real synth is exercised by every suite that
+    synthesizes); what is under test is the recipe's filter and its exit status.
+    """
+    fake = tmp_path / "fake-cdk"
+    fake.write_text(FAKE_SYNTH)
+    fake.chmod(0o755)
+    out = tmp_path / "cdk.out"
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "synth",
+            f"CDK={fake}",
+            f"CDK_OUT={out}",
+            f"VENV={Path(sys.executable).parent.parent}",
+            "-o",
+            "requirements.txt",
+            "-o",
+            "package-lock.json",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "FAKE_CDK_EXIT": str(exit_code)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Successfully synthesized" in result.stdout
+    assert "Supply a stack id (" not in result.stdout + result.stderr
+    if exit_code:
+        assert result.returncode != 0
+    else:
+        assert result.returncode == 0, result.stderr
+        assert "synthesized stage dev: 1 templates" in result.stdout

@@ -274,18 +274,3 @@ def test_each_pre_traffic_hook_reads_only_the_origin_verify_secret(
     assert granted(stage, construct, "PreTrafficHookRole") == HOOK
     readable = secrets_readable_by(stage, construct, "PreTrafficHookRole")
     assert readable == {origin_verify_secret(stage)}
-
-
-def test_email_worker_may_send_only_as_the_configured_sender(stage: SynthesizedStage) -> None:
-    _, policy = by_path(stage.compute, "Compute/EmailWorker/Role/DefaultPolicy/Resource")
-    (statement,) = [
-        statement
-        for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"])
-        if statement["Action"] == "ses:SendEmail"
-    ]
-    sender = stage.config.compute.sender_email
-    assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": sender}}
-    identities = json.dumps(statement["Resource"])
-    assert f":identity/{sender}" in identities
-    assert f":identity/{sender.split('@')[1]}" in identities
-    assert len(statement["Resource"]) == 2

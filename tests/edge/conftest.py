@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
 from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from stacks.edge_stack import EdgeStack
 from tests.edge.fakes import InMemoryKeyValueStore
+from tests.parity.reports import write_parity_report
 from tests.synth import CDK_JSON_CONTEXT, SKIP_BUNDLING
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,6 +104,12 @@ def aws(moto: str, kvs: InMemoryKeyValueStore) -> Any:
             return kvs.attach(boto3.client(service, region_name=region or REGION))
         return boto3.client(service, region_name=region or REGION, endpoint_url=moto)
 
+    deploy_edge(client)
+    return client
+
+
+def deploy_edge(client: Callable[[str], Any]) -> None:
+    """The dev edge stack's outputs in CloudFormation and its rollback alarm (OK) in CloudWatch."""
     template = {
         "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {
@@ -123,7 +131,6 @@ def aws(moto: str, kvs: InMemoryKeyValueStore) -> Any:
         ComparisonOperator="GreaterThanThreshold",
     )
     client("cloudwatch").set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="quiet")
-    return client
 
 
 def fire(aws: Any, state: str = "ALARM") -> None:
@@ -193,4 +200,12 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
         templates=templates,
         report=report,
         stacks={"dev": dev, "prod": prod},
+    )
+
+
+@pytest.fixture
+def parity_report(tmp_path: Path) -> Path:
+    """A clean parity report made a minute ago."""
+    return write_parity_report(
+        tmp_path / "parity.json", generated_at=datetime.now(UTC) - timedelta(minutes=1)
     )

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -61,17 +62,21 @@ def test_status_explains_a_malformed_weight(aws: Any, kvs: InMemoryKeyValueStore
 
 
 def test_set_changes_the_weight_and_releases_the_kill_switch(
-    aws: Any, kvs: InMemoryKeyValueStore
+    aws: Any, kvs: InMemoryKeyValueStore, parity_report: Path
 ) -> None:
     kvs.values.update({"weight": "0", "kill_switch": "on"})
-    result = run(aws, "set", "25", "--stage", "dev")
+    result = run(aws, "set", "25", "--stage", "dev", "--parity-report", str(parity_report))
     assert result.code == 0, result.err
-    assert result.out == "dev: weight 0% (kill switch on) -> 25% (kill switch off)\n"
+    gate, change = result.out.splitlines()
+    assert gate.startswith(
+        f"parity gate: passed (5 migrated route(s) at or below 0% in {parity_report}"
+    )
+    assert change == "dev: weight 0% (kill switch on) -> 25% (kill switch off)"
     assert (kvs.values["weight"], kvs.values["kill_switch"]) == ("25", "off")
 
 
 def test_set_refuses_to_raise_the_weight_while_an_alarm_fires(
-    aws: Any, kvs: InMemoryKeyValueStore
+    aws: Any, kvs: InMemoryKeyValueStore, parity_report: Path
 ) -> None:
     fire(aws)
     result = run(aws, "set", "50", "--stage", "dev")
@@ -80,7 +85,10 @@ def test_set_refuses_to_raise_the_weight_while_an_alarm_fires(
         f"cutover: error: rollback alarm {ALARM} is in ALARM; fix the cause first or pass --force\n"
     )
     assert kvs.updates() == []
-    assert run(aws, "set", "50", "--stage", "dev", "--force").code == 0
+    forced = run(
+        aws, "set", "50", "--stage", "dev", "--force", "--parity-report", str(parity_report)
+    )
+    assert forced.code == 0
     assert kvs.values["weight"] == "50"
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.edge.conftest import ALARM, fire
 from tests.edge.fakes import InMemoryKeyValueStore
+from tests.parity.reports import write_parity_report
 from tools.cutover.cli import main
 from tools.cutover.plan import human, parse_duration, parse_steps, schedule
 
@@ -40,6 +42,12 @@ class Clock:
         for due, event in [e for e in self.events if e[0] <= self.now]:
             self.events.remove((due, event))
             event()
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> Path:
+    """A clean parity report made an hour before the simulated clock starts."""
+    return write_parity_report(tmp_path / "parity.json", generated_at=START - timedelta(hours=1))
 
 
 def plan(aws: Any, clock: Clock, *extra: str) -> tuple[int, str, str]:
@@ -113,25 +121,33 @@ def test_human_durations(minutes: int, text: str) -> None:
 
 
 def test_dry_run_prints_the_schedule_and_writes_nothing(
-    aws: Any, kvs: InMemoryKeyValueStore
+    aws: Any, kvs: InMemoryKeyValueStore, report: Path
 ) -> None:
-    code, out, err = plan(aws, Clock(), "--over", "48h", "--dry-run")
+    code, out, err = plan(
+        aws, Clock(), "--over", "48h", "--dry-run", "--parity-report", str(report)
+    )
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        f"dev: 6 steps from 0% over 2d0h00m, watching {ALARM}",
+        "dev (dry run, from 0%; nothing read or written): 6 steps over 2d0h00m, "
+        "watching the rollback alarms of Taskly-dev-Edge",
         "  step 1:   1% at 2026-11-22T08:00Z",
         "  step 2:   5% at 2026-11-22T17:36Z",
         "  step 3:  10% at 2026-11-23T03:12Z",
         "  step 4:  25% at 2026-11-23T12:48Z",
         "  step 5:  50% at 2026-11-23T22:24Z",
         "  step 6: 100% at 2026-11-24T08:00Z",
+        f"parity gate: passed (5 migrated route(s) at or below 0% in {report}, 1h00m old)",
     ]
     assert kvs.updates() == []
 
 
-def test_a_quiet_plan_reaches_100_step_by_step(aws: Any, kvs: InMemoryKeyValueStore) -> None:
+def test_a_quiet_plan_reaches_100_step_by_step(
+    aws: Any, kvs: InMemoryKeyValueStore, report: Path
+) -> None:
     clock = Clock()
-    code, out, err = plan(aws, clock, "--over", "50m", "--poll", "60")
+    code, out, err = plan(
+        aws, clock, "--parity-report", str(report), "--over", "50m", "--poll", "60"
+    )
     assert (code, err) == (0, "")
     assert [update["Puts"][0]["Value"] for update in kvs.updates()] == [
         "1",
@@ -144,14 +160,17 @@ def test_a_quiet_plan_reaches_100_step_by_step(aws: Any, kvs: InMemoryKeyValueSt
     assert kvs.values["weight"] == "100"
     assert clock.now == START + timedelta(minutes=50)
     lines = out.splitlines()
-    assert lines[7] == "[1/6] 2026-11-22T08:00Z weight 1%; next 5% at 2026-11-22T08:10Z (in 10m)"
+    assert lines[7].startswith("parity gate: passed (5 migrated route(s)")
+    assert lines[8] == "[1/6] 2026-11-22T08:00Z weight 1%; next 5% at 2026-11-22T08:10Z (in 10m)"
     assert lines[-1] == "[6/6] 2026-11-22T08:50Z weight 100%; cut-over plan complete"
 
 
-def test_an_alarm_while_waiting_rolls_back_and_stops(aws: Any, kvs: InMemoryKeyValueStore) -> None:
+def test_an_alarm_while_waiting_rolls_back_and_stops(
+    aws: Any, kvs: InMemoryKeyValueStore, report: Path
+) -> None:
     clock = Clock()
     clock.at(timedelta(minutes=14, seconds=30), lambda: fire(aws))
-    code, out, _ = plan(aws, clock, "--over", "50m", "--poll", "60")
+    code, out, _ = plan(aws, clock, "--parity-report", str(report), "--over", "50m", "--poll", "60")
     assert code == 1
     assert [update["Puts"][0]["Value"] for update in kvs.updates()] == ["1", "5", "0"]
     assert (kvs.values["weight"], kvs.values["kill_switch"]) == ("0", "on")
@@ -161,14 +180,14 @@ def test_an_alarm_while_waiting_rolls_back_and_stops(aws: Any, kvs: InMemoryKeyV
 
 
 def test_a_kill_switch_engaged_elsewhere_stops_the_plan(
-    aws: Any, kvs: InMemoryKeyValueStore
+    aws: Any, kvs: InMemoryKeyValueStore, report: Path
 ) -> None:
     clock = Clock()
     clock.at(
         timedelta(minutes=25),
         lambda: kvs.write_concurrently(weight="0", kill_switch="on", last_change="rollback by bob"),
     )
-    code, out, _ = plan(aws, clock, "--over", "50m", "--poll", "60")
+    code, out, _ = plan(aws, clock, "--parity-report", str(report), "--over", "50m", "--poll", "60")
     assert code == 1
     assert out.splitlines()[-1] == "plan stopped: kill switch engaged (rollback by bob)"
     assert [update["Puts"][0]["Value"] for update in kvs.updates()] == ["1", "5", "10"]
@@ -187,18 +206,20 @@ def test_a_plan_will_not_start_while_the_kill_switch_is_engaged(
     )
 
 
-def test_an_alarm_already_firing_stops_the_first_step(aws: Any, kvs: InMemoryKeyValueStore) -> None:
+def test_an_alarm_already_firing_stops_the_first_step(
+    aws: Any, kvs: InMemoryKeyValueStore, report: Path
+) -> None:
     fire(aws)
-    code, _, _ = plan(aws, Clock(), "--over", "1h")
+    code, _, _ = plan(aws, Clock(), "--parity-report", str(report), "--over", "1h")
     assert code == 1
     assert [update["Puts"][0]["Value"] for update in kvs.updates()] == ["0"]
 
 
 def test_a_resumed_plan_starts_above_the_current_weight(
-    aws: Any, kvs: InMemoryKeyValueStore
+    aws: Any, kvs: InMemoryKeyValueStore, report: Path
 ) -> None:
     kvs.values["weight"] = "25"
-    code, out, _ = plan(aws, Clock(), "--over", "20m")
+    code, out, _ = plan(aws, Clock(), "--parity-report", str(report), "--over", "20m")
     assert code == 0
     assert out.splitlines()[0] == f"dev: 2 steps from 25% over 20m, watching {ALARM}"
     assert [update["Puts"][0]["Value"] for update in kvs.updates()] == ["50", "100"]

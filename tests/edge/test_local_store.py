@@ -29,7 +29,8 @@ def test_set_status_rollback_act_on_the_file_without_aws(tmp_path: Path) -> None
     assert (code, err) == (0, "")
     assert "weight       0% of /api/* viewers go to the new HTTP API" in out
     assert "alarms       none configured" in out
-    assert local(store, "set", "25")[:2] == (0, "local: weight 0% -> 25% (kill switch off)\n")
+    raised = local(store, "set", "25", "--no-parity-gate")
+    assert raised[:2] == (0, "local: weight 0% -> 25% (kill switch off)\n")
     assert values(store)["weight"] == "25"
     assert values(store)["kill_switch"] == "off"
     code, out, _ = local(store, "rollback")
@@ -58,7 +59,7 @@ def test_a_stale_etag_is_a_conflict_and_the_weight_store_retries(tmp_path: Path)
 
 def test_initialise_keeps_an_existing_store(tmp_path: Path) -> None:
     path = tmp_path / "kvs.json"
-    assert local(path, "set", "40")[0] == 0
+    assert local(path, "set", "40", "--no-parity-gate")[0] == 0
     FileKeyValueStore(path).initialise()
     assert values(path)["weight"] == "40"
 

@@ -413,3 +413,15 @@ def test_a_legacy_secret_needs_its_network_path_and_a_complete_arn() -> None:
     partial = LEGACY_DB_SECRET_ARN.rsplit("-", 1)[0]
     with pytest.raises(ConfigError, match=r"complete secret ARN"):
         apply_overrides(staging, {**LEGACY_DB_OVERRIDES, "compute.tasks_db_secret_arn": partial})
+
+
+def test_a_public_legacy_database_needs_the_nat_gateway_not_the_nat_instance() -> None:
+    """Dev's NAT instance forwards only HTTPS; a public legacy address would be unreachable."""
+    dev = stage_config("dev", account=None, region=None)
+    public = {**LEGACY_DB_OVERRIDES, "compute.tasks_db_cidr": "203.0.113.10/32"}
+    with pytest.raises(ConfigError, match=r"dev\.compute\.tasks_db_cidr: .*NAT instance"):
+        apply_overrides(dev, public)
+    # A private path (VPN, peering) does not cross the NAT, and the gateway forwards anything.
+    assert apply_overrides(dev, LEGACY_DB_OVERRIDES).compute.tasks_db_cidr == "10.99.0.0/24"
+    gateway = apply_overrides(dev, {**public, "network.nat_instance_type": None})
+    assert gateway.compute.tasks_db_cidr == "203.0.113.10/32"

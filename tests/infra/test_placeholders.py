@@ -22,6 +22,7 @@ MUST_SET_EVERYWHERE = {
     "auth.logout_urls",
     "compute.legacy_origin_domain",
     "compute.sender_email",
+    "compute.ses_identity",
     "ops.alarm_emails",
 }
 MUST_SET_IN_PROD = {"edge.domain_name", "edge.certificate_arn", "edge.web_acl_arn"}
@@ -31,6 +32,7 @@ REAL_VALUES = {
     "auth.logout_urls": '["https://app.corp.test/"]',
     "compute.legacy_origin_domain": "legacy.corp.test",
     "compute.sender_email": "no-reply@corp.test",
+    "compute.ses_identity": "corp.test",
     "ops.alarm_emails": '["oncall@corp.test"]',
 }
 REAL_EDGE = {

@@ -30,8 +30,9 @@ def set_weight(path: LocalPath, *argv: str) -> None:
 
 @pytest.fixture
 def weight(local_path: LocalPath) -> Iterator[object]:
+    # The routing is under test here, not the parity gate (tests/edge/test_parity_gate.py).
     def apply(value: int) -> None:
-        set_weight(local_path, "set", str(value))
+        set_weight(local_path, "set", str(value), "--no-parity-gate")
 
     yield apply
     set_weight(local_path, "set", "0")

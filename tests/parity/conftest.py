@@ -69,7 +69,7 @@ class FakeApi:
         return body
 
 
-def _serve(api: FakeApi) -> Iterator[FakeApi]:
+def serve(api: FakeApi) -> Iterator[FakeApi]:
     class Handler(BaseHTTPRequestHandler):
         def _reply(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -102,9 +102,9 @@ def _serve(api: FakeApi) -> Iterator[FakeApi]:
 
 @pytest.fixture
 def legacy() -> Iterator[FakeApi]:
-    yield from _serve(FakeApi(noisy=True))
+    yield from serve(FakeApi(noisy=True))
 
 
 @pytest.fixture
 def new() -> Iterator[FakeApi]:
-    yield from _serve(FakeApi(noisy=False))
+    yield from serve(FakeApi(noisy=False))

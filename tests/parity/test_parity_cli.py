@@ -414,3 +414,38 @@ def test_from_openapi_generates_reads_and_discovers_ids(
     assert routes == {"GET /api/health": 1, "GET /api/tasks": 1, "GET /api/tasks/{id}": 2}
     assert ("GET", f"/api/tasks/{SECOND}") in new.calls
     assert not [call for call in legacy.calls + new.calls if call[0] != "GET"]
+
+
+def test_id_in_a_path_is_the_first_item_of_the_list_endpoint(
+    legacy: FakeApi, new: FakeApi, tmp_path: Path
+) -> None:
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text('{"method": "GET", "path": "/api/tasks/{id}"}\n')
+    result = parity(legacy, new, requests, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert routes_of(result)["GET /api/tasks/{id}"]["compared"] == 1
+    assert ("GET", f"/api/tasks/{FIRST}") in new.calls
+
+    legacy.tasks.clear()
+    empty = parity(legacy, new, requests)
+    assert (empty.returncode, empty.stdout) == (2, "")
+    assert empty.stderr == (
+        f"parity: error: line 1: {{id}} needs an item at GET /api/tasks on {legacy.url}, "
+        "which lists none\n"
+    )
+
+
+def test_a_rule_can_apply_to_one_status_only(
+    legacy: FakeApi, new: FakeApi, requests_file: Path
+) -> None:
+    missing = "/api/tasks/64b7f0c2a1e4d3b2c1a09fff"
+    new.override = lambda _m, p: (404, {"message": "Task not found"}) if p == missing else None
+    new.tasks[FIRST]["title"] = "renamed"
+    with requests_file.open("a") as lines:
+        lines.write(json.dumps({"method": "GET", "path": missing}) + "\n")
+    rules = _rules(requests_file.parent, 'path = "$..*"\nstatus = 404\n', kind="ignore")
+    result = parity(legacy, new, requests_file, "--rules", str(rules), "--format", "json")
+    one = routes_of(result)["GET /api/tasks/{id}"]
+    # The 404's wording is ignored; the 200's changed title is not.
+    assert (one["compared"], one["mismatches"]) == (3, 1)
+    assert [p["path"] for p in one["top_paths"]] == ["$.title"]

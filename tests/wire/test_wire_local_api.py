@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import boto3
 import pymongo
 import pytest
 import requests
@@ -37,13 +36,7 @@ def test_banner_names_the_wire_server(wire_api: LocalApi) -> None:
 def test_the_secret_in_secrets_manager_is_the_legacy_shape(
     wire_api: LocalApi, wire_db: LocalDb
 ) -> None:
-    secrets = boto3.client(
-        "secretsmanager",
-        endpoint_url=wire_api.moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    secrets = wire_api.aws("secretsmanager")
     secret = json.loads(secrets.get_secret_value(SecretId="taskly-local-docdb")["SecretString"])
     assert secret["tls_ca_pem"] == wire_db.ca_file.read_text()
     assert secret["password"] == wire_db.password

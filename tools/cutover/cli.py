@@ -18,6 +18,7 @@ import argparse
 import getpass
 import hashlib
 import json
+import os
 import secrets
 import sys
 import time
@@ -44,16 +45,18 @@ from lambda_src.cutover_rollback.weight_store import (
     WeightStore,
 )
 from tools.cutover.alarms import AlarmState, alarm_states
+from tools.cutover.gate import GateResult, ParityGateError, check_parity
 from tools.cutover.plan import (
     DEFAULT_STEPS,
     PlanRunner,
+    Step,
     human,
     parse_duration,
     parse_steps,
     schedule,
     timestamp,
 )
-from tools.cutover.target import STAGES, Target, resolve_target
+from tools.cutover.target import STAGES, Target, edge_stack_name, resolve_target
 from tools.local_edge.store import DEFAULT_LOCAL_STORE, FileKeyValueStore
 
 # The token testers send in x-taskly-override-token: 32 random bytes, URL-safe (43 characters).
@@ -114,13 +117,41 @@ def _parsed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def _add_parity_gate(command: argparse.ArgumentParser) -> None:
+    gate = command.add_mutually_exclusive_group()
+    gate.add_argument(
+        "--parity-report",
+        type=Path,
+        metavar="FILE",
+        help="JSON report of python -m tools.parity (at most 24 h old) to raise the weight",
+    )
+    gate.add_argument(
+        "--no-parity-gate",
+        action="store_true",
+        help="raise the weight without a parity report (prints a warning)",
+    )
+
+
+def resolve_region(explicit: str | None, environ: dict[str, str] | None = None) -> str | None:
+    """--region, then AWS_REGION, then AWS_DEFAULT_REGION, as the AWS CLI reads them.
+
+    botocore itself reads only AWS_DEFAULT_REGION (and the profile); None leaves the profile's
+    region to it.
+    """
+    env = os.environ if environ is None else environ
+    return explicit or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m tools.cutover",
         description="Shift /api/* traffic between the legacy backend and the new HTTP API.",
     )
     target = _Parser(add_help=False)
-    target.add_argument("--region", help="AWS region of the stage (default: your AWS config)")
+    target.add_argument(
+        "--region",
+        help="AWS region of the stage (default: AWS_REGION, AWS_DEFAULT_REGION, your AWS config)",
+    )
     where = target.add_mutually_exclusive_group(required=True)
     where.add_argument("--stage", type=_stage, help="dev, staging or prod")
     where.add_argument(
@@ -157,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     set_weight.add_argument(
         "--force", action="store_true", help="raise the weight even while a rollback alarm fires"
     )
+    _add_parity_gate(set_weight)
 
     commands.add_parser(
         "rollback",
@@ -185,7 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds between alarm checks (default: 60)",
     )
-    plan.add_argument("--dry-run", action="store_true", help="print the schedule and exit")
+    plan.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the schedule and the parity gate's verdict and exit; offline, no credentials",
+    )
+    plan.add_argument(
+        "--from-weight",
+        type=_weight,
+        default=0,
+        metavar="WEIGHT",
+        help="with --dry-run: the weight to schedule from (a real run reads it from the store)",
+    )
+    _add_parity_gate(plan)
 
     override = commands.add_parser(
         "override-token", help="the token testers send to force an origin for their requests"
@@ -219,11 +263,13 @@ class _Command:
         now: Callable[[], datetime],
         sleep: Callable[[float], None],
         out: TextIO,
+        err: TextIO,
     ) -> None:
         self.args = args
         self.now = now
         self.sleep = sleep
         self.out = out
+        self.err = err
         self._clients = client_factory
         if args.local:
             # No AWS at all: the store is a file, and nothing local raises CloudWatch alarms.
@@ -236,8 +282,9 @@ class _Command:
             kvs_client: Any = local
             self._cloudwatch: Any = None
         else:
-            cloudformation = client_factory("cloudformation", args.region)
-            self.region = args.region or cloudformation.meta.region_name
+            region = resolve_region(args.region)
+            cloudformation = client_factory("cloudformation", region)
+            self.region = region or cloudformation.meta.region_name
             self.target = resolve_target(
                 stage=args.stage,
                 cloudformation=cloudformation,
@@ -245,8 +292,8 @@ class _Command:
                 kvs_arn=args.kvs_arn,
                 alarm_names=tuple(args.alarm),
             )
-            kvs_client = client_factory("cloudfront-keyvaluestore", args.region)
-            self._cloudwatch = client_factory("cloudwatch", args.region)
+            kvs_client = client_factory("cloudfront-keyvaluestore", self.region)
+            self._cloudwatch = client_factory("cloudwatch", self.region)
         self.store = WeightStore(
             client=kvs_client, kvs_arn=self.target.kvs_arn, sleep=sleep, now=now
         )
@@ -303,11 +350,32 @@ class _Command:
                 "or pass --force"
             )
         before = self.store.read()
+        if weight > before.effective_weight:
+            self.passes_parity_gate()
         self.store.set_weight(weight, actor=f"{_actor()} (cutover set)")
         self.say(
             f"{self.target.stage}: weight {_short_weight(before)} -> {weight}% (kill switch off)"
         )
         return 0
+
+    def passes_parity_gate(self) -> GateResult:
+        """ParityGateError unless the parity report allows a higher weight; says why it does."""
+        result = check_parity(
+            self.args.parity_report, skip=self.args.no_parity_gate, now=self.now()
+        )
+        for warning in result.warnings:
+            print(f"cutover: warning: {warning}", file=self.err, flush=True)
+        if not self.args.no_parity_gate:
+            self.say(result.summary)
+        return result
+
+    def _gate_refusal(self) -> str | None:
+        """Before each plan step: None to go on, or why the gate now refuses (e.g. report aged)."""
+        try:
+            check_parity(self.args.parity_report, skip=self.args.no_parity_gate, now=self.now())
+        except ParityGateError as error:
+            return str(error)
+        return None
 
     def rollback(self) -> int:
         before = self.store.read()
@@ -330,7 +398,7 @@ class _Command:
             start=start,
             duration=self.args.over,
         )
-        if state.kill_switch_engaged and not self.args.dry_run:
+        if state.kill_switch_engaged:
             raise CutoverError(
                 f"kill switch is engaged ({state.last_change or 'no change recorded'}); "
                 "investigate, then release it with: set <weight>"
@@ -343,12 +411,10 @@ class _Command:
             f"{human(steps[-1].at - start)}, watching "
             f"{', '.join(self.target.alarm_names) or 'no alarms'}"
         )
-        for index, step in enumerate(steps, start=1):
-            self.say(f"  step {index}: {step.weight:>3}% at {timestamp(step.at)}")
-        if self.args.dry_run:
-            return 0
+        _print_steps(steps, self.say)
         if not self.target.alarm_names and not self.args.local:
             raise CutoverError("no rollback alarms to watch; pass --alarm NAME")
+        self.passes_parity_gate()
         runner = PlanRunner(
             store=self.store,
             read_alarms=self.alarms,
@@ -357,6 +423,7 @@ class _Command:
             sleep=self.sleep,
             poll_seconds=self.args.poll,
             out=self.out,
+            gate_refusal=self._gate_refusal,
         )
         return runner.run(steps)
 
@@ -370,6 +437,41 @@ class _Command:
         )
         self.say(f"x-taskly-override-token: {token}")
         return 0
+
+
+def _print_steps(steps: list[Step], say: Callable[[str], None]) -> None:
+    for index, step in enumerate(steps, start=1):
+        say(f"  step {index}: {step.weight:>3}% at {timestamp(step.at)}")
+
+
+def dry_run_plan(args: argparse.Namespace, *, now: datetime, out: TextIO) -> int:
+    """The schedule and the gate's verdict, without AWS: no client, no credentials, no network.
+
+    The store is not read, so the schedule starts from --from-weight (default 0); a real run
+    starts from the store's weight and skips the steps at or below it.
+    """
+
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    target = "local" if args.local else args.stage
+    steps = schedule(args.steps, current_weight=args.from_weight, start=now, duration=args.over)
+    watching = ", ".join(args.alarm) or (
+        "no alarms (local)" if args.local else f"the rollback alarms of {edge_stack_name(target)}"
+    )
+    if not steps:
+        say(f"{target} (dry run): no step above {args.from_weight}%")
+        return 0
+    say(
+        f"{target} (dry run, from {args.from_weight}%; nothing read or written): "
+        f"{len(steps)} steps over {human(steps[-1].at - now)}, watching {watching}"
+    )
+    _print_steps(steps, say)
+    try:
+        say(check_parity(args.parity_report, skip=args.no_parity_gate, now=now).summary)
+    except ParityGateError as error:
+        say(f"{error} (a real run would refuse to raise the weight)")
+    return 0
 
 
 def _short_weight(state: CutoverState) -> str:
@@ -405,7 +507,11 @@ def main(
         print(f"cutover: error: {error}", file=err)
         return 2
     try:
-        command = _Command(args, client_factory=client_factory, now=now, sleep=sleep, out=out)
+        if args.command == "plan" and args.dry_run:
+            return dry_run_plan(args, now=now(), out=out)
+        command = _Command(
+            args, client_factory=client_factory, now=now, sleep=sleep, out=out, err=err
+        )
         result: int = getattr(command, args.command.replace("-", "_"))()
     except KeyboardInterrupt:
         print("cutover: interrupted; run status to see where the cut-over stands", file=err)

@@ -96,6 +96,7 @@ class PlanRunner:
         sleep: Callable[[float], None],
         poll_seconds: float,
         out: TextIO,
+        gate_refusal: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._store = store
         self._read_alarms = read_alarms
@@ -104,6 +105,7 @@ class PlanRunner:
         self._sleep = sleep
         self._poll_seconds = poll_seconds
         self._out = out
+        self._gate_refusal = gate_refusal
 
     def run(self, steps: list[Step]) -> int:
         """0 when every step was applied; 1 when the plan stopped or rolled back."""
@@ -114,6 +116,11 @@ class PlanRunner:
             stopped = self._guard()
             if stopped is not None:
                 return stopped
+            refusal = self._gate_refusal()
+            if refusal is not None:
+                # Hold the weight reached so far: the new API has not failed, the evidence aged.
+                self._say(f"plan stopped before {step.weight}%: {refusal}")
+                return 1
             try:
                 state = self._store.advance(step.weight, actor=f"{self._actor} (cutover plan)")
             except KillSwitchEngagedError as error:

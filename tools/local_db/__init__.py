@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode
 
 from tools.local_db.paths import CONNECTION_FILE, LOG_FILE
 
-__all__ = ["LocalDb", "LocalDbError", "LocalDbProcess", "running", "start"]
+__all__ = ["LocalDb", "LocalDbError", "LocalDbProcess", "running", "start", "stop_by_pid"]
 
 # Measured: 3-7 s on 2 busy cores (SCRAM user creation is ~1 s of that); the margin is for
 # a machine running other test suites in parallel.
@@ -130,6 +130,18 @@ class LocalDb:
         )
 
 
+def stop_by_pid(process: subprocess.Popen[bytes], *, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+    """SIGTERM to the child's PID, SIGKILL if it is still there after ``timeout``; then reap it."""
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+
+
 class LocalDbProcess:
     """A server child process; :meth:`stop` ends it by its PID (SIGTERM, then SIGKILL)."""
 
@@ -142,14 +154,7 @@ class LocalDbProcess:
         return self._process.pid
 
     def stop(self) -> None:
-        if self._process.poll() is not None:
-            return
-        os.kill(self._process.pid, signal.SIGTERM)
-        try:
-            self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.kill(self._process.pid, signal.SIGKILL)
-            self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        stop_by_pid(self._process)
 
     def __enter__(self) -> LocalDb:
         return self.info

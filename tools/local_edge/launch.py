@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from typing import IO
 
 from tools.local_api.__main__ import DOCDB_SECRET_VARIABLE
 from tools.local_api.devjwt import CLIENT_ID, ISSUER, load_or_create_key
-from tools.local_db import LocalDbProcess
+from tools.local_db import LocalDbProcess, stop_by_pid
 from tools.local_db import start as start_db
 from tools.local_edge.store import STORE_IN_STATE_DIR, FileKeyValueStore
 
@@ -61,14 +60,7 @@ class Child:
     process: subprocess.Popen[bytes]
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        stop_by_pid(self.process, timeout=STOP_TIMEOUT_SECONDS)
 
 
 def wait_for_port(child: Child, port: int) -> None:

@@ -24,7 +24,7 @@ import requests
 
 from tools.parity.compare import Answer, compare, parse_body
 from tools.parity.inputs import InputError, ParityRequest, load_requests, parse_header
-from tools.parity.openapi import requests_from_openapi
+from tools.parity.openapi import IdFiller, requests_from_openapi
 from tools.parity.report import RouteTally, build_report, render_json, render_text
 from tools.parity.routing import MIGRATED, match_route
 from tools.parity.rules import NO_RULES, RouteRules, RulesError, load_rules
@@ -150,7 +150,7 @@ def run(
     legacy: str,
     new: str,
     parity_requests: list[ParityRequest],
-    rules_for: Callable[[str], RouteRules],
+    rules_for: Callable[[str, int], RouteRules],
     allow_writes: bool,
     send: Send,
 ) -> tuple[list[RouteTally], dict[str, int]]:
@@ -158,20 +158,20 @@ def run(
         template.key: RouteTally(key=template.key, migrated=True) for template in MIGRATED
     }
     skipped: dict[str, int] = {}
-    for request in parity_requests:
-        route = match_route(request.method, request.path)
+    fill = IdFiller(base=legacy, send=send)
+    for listed in parity_requests:
+        route = match_route(listed.method, listed.path)
         tally = tallies.setdefault(route.key, RouteTally(key=route.key, migrated=route.migrated))
-        if not request.is_read and not allow_writes:
+        if not listed.is_read and not allow_writes:
             tally.skip()
-            skipped[request.method] = skipped.get(request.method, 0) + 1
+            skipped[listed.method] = skipped.get(listed.method, 0) + 1
             continue
+        request = fill(listed)
         first = send(legacy, request)
         candidate = send(new, request)
         second = send(legacy, request)
-        tally.add(
-            request,
-            compare(legacy=first, legacy_again=second, new=candidate, rules=rules_for(route.key)),
-        )
+        rules = rules_for(route.key, first.status)
+        tally.add(request, compare(legacy=first, legacy_again=second, new=candidate, rules=rules))
     return [tally for tally in tallies.values() if tally.requests or not tally.migrated], skipped
 
 
@@ -199,7 +199,7 @@ def main(
             legacy=args.legacy,
             new=args.new,
             parity_requests=parity_requests,
-            rules_for=rules.for_route,
+            rules_for=rules.for_answer,
             allow_writes=args.allow_writes,
             send=send,
         )

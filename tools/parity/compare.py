@@ -139,7 +139,43 @@ def body_differences(first: Any, second: Any, rules: RouteRules) -> list[Differe
         for levels in diff.values()
         for level in levels
     ]
+    found += _bools_taken_for_numbers(first, second, (), rules)
     return sorted(found, key=lambda difference: difference.name)
+
+
+def _bools_taken_for_numbers(
+    first: Any, second: Any, path: tuple[Element, ...], rules: RouteRules
+) -> list[Difference]:
+    """``true`` against ``1`` (or ``false`` against ``0``) at one index of an ordered array.
+
+    DeepDiff 9.1 aligns ordered arrays of scalars by equality, and ``True == 1`` in Python, so
+    it reports nothing for ``[true]`` against ``[1]`` (qlustered/deepdiff#605, fixed after 9.1).
+    Objects and unordered arrays are not affected; this finds exactly the case it misses.
+    """
+    if rules.ignored(path):
+        return []
+    if isinstance(first, dict) and isinstance(second, dict):
+        return [
+            found
+            for key in first.keys() & second.keys()
+            for found in _bools_taken_for_numbers(first[key], second[key], (*path, key), rules)
+        ]
+    if (
+        not isinstance(first, list)
+        or not isinstance(second, list)
+        or len(first) != len(second)
+        or rules.is_unordered(path)
+    ):
+        return []
+    swapped: list[Difference] = []
+    for index, (one, other) in enumerate(zip(first, second, strict=True)):
+        here = (*path, index)
+        if isinstance(one, bool) != isinstance(other, bool) and one == other:
+            if not rules.ignored(here):
+                swapped.append(Difference(path=here, legacy=one, new=other))
+        else:
+            swapped += _bools_taken_for_numbers(one, other, here, rules)
+    return swapped
 
 
 def _value(value: Any) -> Any:

@@ -1,16 +1,23 @@
-"""``--from-openapi``: read-only requests generated from an OpenAPI document.
+"""Requests that need ids: ``--from-openapi`` and ``{id}`` in a requests file's paths.
+
+``--from-openapi`` generates read-only requests from an OpenAPI document.
 
 Every GET operation without path parameters becomes one request. An operation with one path
 parameter (``/api/tasks/{id}``) gets one request per id (at most ``IDS_PER_ROUTE``) found by
 asking legacy's list endpoint — the same path without its last segment (``/api/tasks``) — and
 reading the ``id`` (or ``_id``) of the objects in its answer (a top-level array, or the first
 array in the object). Query parameters are left out, so the defaults are what is compared.
+
+A requests file may write ``{id}`` in a path (``/api/tasks/{id}/share``): it becomes the first
+id legacy's list endpoint for that path returns, found the same way, so one file serves any
+stage's data.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +62,37 @@ def requests_from_openapi(
     if not generated:
         raise InputError(f"OpenAPI document {path} has no GET operation to compare")
     return generated
+
+
+ID_PLACEHOLDER = "{id}"
+
+
+class IdFiller:
+    """Replaces ``{id}`` with the first id of the list endpoint before it, when first needed.
+
+    Resolved just before the request is sent (so a file can create the item it then reads),
+    and once per list endpoint (so every line of the file acts on the same item).
+    """
+
+    def __init__(self, *, base: str, send: Callable[[str, ParityRequest], Answer]) -> None:
+        self._base = base
+        self._send = send
+        self._found: dict[str, str] = {}
+
+    def __call__(self, request: ParityRequest) -> ParityRequest:
+        if ID_PLACEHOLDER not in request.path:
+            return request
+        listing = request.path.split(ID_PLACEHOLDER, 1)[0].rstrip("/")
+        if listing not in self._found:
+            probe = replace(request, method="GET", path=listing, body=None)
+            ids = _ids(self._send(self._base, probe).body)
+            if not ids:
+                raise InputError(
+                    f"line {request.line}: {ID_PLACEHOLDER} needs an item at GET {listing} "
+                    f"on {self._base}, which lists none"
+                )
+            self._found[listing] = ids[0]
+        return replace(request, path=request.path.replace(ID_PLACEHOLDER, self._found[listing]))
 
 
 def _ids(body: Any) -> list[str]:

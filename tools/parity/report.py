@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,8 @@ from tools.parity.inputs import ParityRequest
 
 FORMAT: Literal["taskly-parity/1"] = "taskly-parity/1"
 TOP_PATHS = 5
+# How long the cut-over gate accepts a report: data, code and configuration drift after that.
+MAX_REPORT_AGE = timedelta(hours=24)
 
 
 class Example(BaseModel):

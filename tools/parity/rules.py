@@ -6,6 +6,7 @@ TOML, three kinds of rule (docs/parity.md)::
     path = "$.items[*].etag"
     reason = "legacy has no etag; the new API adds it for conditional updates"
     route = "GET /api/tasks"        # optional: only for this route template
+    status = 422                    # optional: only when legacy answers with this status
 
     [[unordered]]                   # compare this array as a multiset
     path = "$.tags"
@@ -41,6 +42,7 @@ class _Rule(BaseModel):
     path: str
     reason: Reason
     route: str | None = None
+    status: Annotated[int | None, Field(ge=100, le=599)] = None
 
     @field_validator("path")
     @classmethod
@@ -57,8 +59,10 @@ class _Rule(BaseModel):
             raise ValueError(f"route {value!r} must look like 'GET /api/tasks/{{id}}'")
         return value
 
-    def applies_to(self, route: str) -> bool:
-        return self.route is None or self.route == route
+    def applies_to(self, route: str, status: int) -> bool:
+        return (self.route is None or self.route == route) and (
+            self.status is None or self.status == status
+        )
 
 
 class IgnoreRule(_Rule):
@@ -108,13 +112,18 @@ class RouteRules:
 class Rules:
     document: RulesFile
 
-    def for_route(self, route: str) -> RouteRules:
+    def for_answer(self, route: str, status: int) -> RouteRules:
+        """The rules for a request of ``route`` that legacy answered with ``status``."""
         doc = self.document
         return RouteRules(
-            ignore=tuple(parse_pattern(r.path) for r in doc.ignore if r.applies_to(route)),
-            unordered=tuple(parse_pattern(r.path) for r in doc.unordered if r.applies_to(route)),
+            ignore=tuple(parse_pattern(r.path) for r in doc.ignore if r.applies_to(route, status)),
+            unordered=tuple(
+                parse_pattern(r.path) for r in doc.unordered if r.applies_to(route, status)
+            ),
             tolerance=tuple(
-                (parse_pattern(r.path), r.absolute) for r in doc.tolerance if r.applies_to(route)
+                (parse_pattern(r.path), r.absolute)
+                for r in doc.tolerance
+                if r.applies_to(route, status)
             ),
         )
 

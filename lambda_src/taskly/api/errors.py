@@ -55,9 +55,41 @@ def _location(loc: Any) -> str:
     return ".".join(str(part) for part in loc) if isinstance(loc, (list, tuple)) else str(loc)
 
 
+def _without_optional_branches(raw_errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One error per field for a bad value of an optional (``X | None``) field.
+
+    pydantic validates such a value against each union member and reports each failure at the
+    field's location plus the member's tag (``body.status.str-enum[TaskStatus]`` and
+    ``body.status.none``). The ``none`` branch only says the value is not null, and the tag is
+    pydantic's internal name: keep the real error, at the field's own location.
+    """
+    none_branches = {
+        tuple(error["loc"][:-1])
+        for error in raw_errors
+        if error.get("type") == "none_required" and tuple(error.get("loc", ()))[-1:] == ("none",)
+    }
+    # Only where another member failed too: that error is the one worth reporting.
+    optional_fields = {
+        parent
+        for parent in none_branches
+        if any(
+            tuple(error.get("loc", ()))[:-1] == parent and error.get("type") != "none_required"
+            for error in raw_errors
+        )
+    }
+    kept = []
+    for error in raw_errors:
+        parent = tuple(error.get("loc", ()))[:-1]
+        if parent not in optional_fields:
+            kept.append(error)
+        elif error.get("type") != "none_required":
+            kept.append({**error, "loc": parent})
+    return kept
+
+
 def validation_details(raw_errors: Any) -> list[ErrorDetail]:
     details = []
-    for error in raw_errors:
+    for error in _without_optional_branches(list(raw_errors)):
         message = str(error.get("msg", "invalid value"))
         context = error.get("ctx") or {}
         if error.get("type") == "json_invalid" and "error" in context:

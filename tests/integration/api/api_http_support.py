@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import boto3
 import requests
 
 from tools.local_api.devjwt import issue_token, load_or_create_key
@@ -33,9 +35,18 @@ class LocalApi:
     direct_url: str  # like the public execute-api URL: no x-origin-verify
     moto_endpoint: str
     token_for: Callable[[str], str]
-    startup_seconds: float
     banner: str = ""
     output: list[str] = field(default_factory=list)
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client of the local API's moto server."""
+        return boto3.client(
+            service,
+            endpoint_url=self.moto_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
 
 def _free_port() -> int:
@@ -59,7 +70,6 @@ def run_local_api(
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
-    started = time.perf_counter()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -88,7 +98,6 @@ def run_local_api(
         if not line and process.poll() is not None:
             break
         banner += line
-    startup = time.perf_counter() - started
     if "Ctrl-C stops" not in banner:
         process.kill()
         raise AssertionError(f"the local API did not start:\n{banner}")
@@ -104,7 +113,6 @@ def run_local_api(
         direct_url=f"http://127.0.0.1:{direct_port}",
         moto_endpoint=moto.group(1),
         token_for=lambda user: issue_token(key, subject=user),
-        startup_seconds=startup,
         banner=banner,
         output=output,
     )

@@ -1,0 +1,260 @@
+"""The parity gate in ``cutover set`` and ``cutover plan``: no higher weight without a clean,
+recent parity report; lowering the weight and rolling back are never gated.
+
+Same doubles as test_cutover_cli.py (moto server over HTTP for CloudFormation/CloudWatch, the
+fake KeyValueStore); one test feeds the gate a report the real parity tool wrote against two
+real HTTP servers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.edge.fakes import InMemoryKeyValueStore
+from tests.edge.test_cutover_cli import Run
+from tests.parity.conftest import TASKS, TOKEN, FakeApi, serve
+from tests.parity.reports import write_parity_report
+from tools.cutover.cli import main
+from tools.parity.cli import main as parity_main
+
+NOW = datetime.now(UTC)
+
+
+def run(client_factory: Any, *argv: str) -> Run:
+    """The CLI with its clock stopped at NOW: report ages are exact however slow the machine."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), client_factory=client_factory, now=lambda: NOW, out=out, err=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def report_at(tmp_path: Path, age: timedelta, **rates: float) -> str:
+    kwargs: dict[str, Any] = {"mismatch_rates": rates} if rates else {}
+    return str(write_parity_report(tmp_path / "parity.json", generated_at=NOW - age, **kwargs))
+
+
+def test_raising_without_a_report_is_refused_and_writes_nothing(
+    aws: Any, kvs: InMemoryKeyValueStore
+) -> None:
+    result = run(aws, "set", "10", "--stage", "dev")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "cutover: error: parity gate: raising the weight needs a parity report: run python -m "
+        "tools.parity --format json > FILE and pass --parity-report FILE (or --no-parity-gate)\n"
+    )
+    assert kvs.updates() == []
+
+
+def test_no_parity_gate_raises_with_a_warning(aws: Any, kvs: InMemoryKeyValueStore) -> None:
+    result = run(aws, "set", "10", "--stage", "dev", "--no-parity-gate")
+    assert result.code == 0
+    assert result.err == (
+        "cutover: warning: parity gate skipped (--no-parity-gate): nothing shows that the new "
+        "API answers like legacy\n"
+    )
+    assert kvs.values["weight"] == "10"
+
+
+def test_a_route_above_threshold_is_refused_naming_it(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    report = report_at(
+        tmp_path, timedelta(hours=1), **{"GET /api/tasks": 0.0, "GET /api/tasks/{id}": 20.0}
+    )
+    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", report)
+    assert result.code == 1
+    assert result.err == (
+        "cutover: error: parity gate: 1 migrated route(s) above the report's threshold of 0% in "
+        f"{report}: GET /api/tasks/{{id}} 20% mismatches (first at $.title)\n"
+    )
+    assert kvs.updates() == []
+
+
+@pytest.mark.parametrize(
+    ("age", "allowed"),
+    [(timedelta(hours=23, minutes=59), True), (timedelta(hours=24, minutes=1), False)],
+)
+def test_a_report_older_than_24_hours_is_refused(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path, age: timedelta, allowed: bool
+) -> None:
+    report = report_at(tmp_path, age)
+    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", report)
+    assert (result.code == 0) is allowed, result.err
+    if not allowed:
+        assert result.err == (
+            f"cutover: error: parity gate: report {report} is 1d0h01m old (limit 1d0h00m); "
+            "run python -m tools.parity again\n"
+        )
+        assert kvs.updates() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "is not a parity report (python -m tools.parity --format json)"),
+        ('{"format": "other"}', "is not a parity report"),
+    ],
+)
+def test_a_file_that_is_not_a_report_is_refused_in_one_line(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "parity.json"
+    path.write_text(content)
+    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", str(path))
+    assert result.code == 1
+    assert len(result.err.splitlines()) == 1
+    assert message in result.err
+
+
+def test_a_missing_report_file_is_refused(aws: Any, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", str(missing))
+    assert result.err == (
+        f"cutover: error: parity gate: cannot read parity report {missing}: "
+        "No such file or directory\n"
+    )
+
+
+def test_a_report_that_compares_no_migrated_route_is_refused(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, mismatch_rates={}))
+    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", report)
+    assert (
+        result.err == f"cutover: error: parity gate: report {report} compares no migrated route\n"
+    )
+
+
+def test_uncovered_read_routes_are_a_warning(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    report = report_at(tmp_path, timedelta(minutes=5), **{"GET /api/tasks": 0.0})
+    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", report)
+    assert result.code == 0
+    assert result.err == (
+        f"cutover: warning: parity report {report} compared no request of: GET /api/health, "
+        "GET /api/me/preferences, GET /api/tasks/stats, GET /api/tasks/{id}\n"
+    )
+
+
+def test_lowering_the_weight_and_rolling_back_are_never_gated(
+    aws: Any, kvs: InMemoryKeyValueStore
+) -> None:
+    kvs.values["weight"] = "50"
+    lower = run(aws, "set", "20", "--stage", "dev")
+    assert (lower.code, lower.err) == (0, "")
+    assert kvs.values["weight"] == "20"
+    same = run(aws, "set", "20", "--stage", "dev")
+    assert same.code == 0
+    rollback = run(aws, "rollback", "--stage", "dev")
+    assert (rollback.code, rollback.err) == (0, "")
+    assert kvs.values["kill_switch"] == "on"
+
+
+def test_releasing_the_kill_switch_is_raising(aws: Any, kvs: InMemoryKeyValueStore) -> None:
+    kvs.values.update({"weight": "30", "kill_switch": "on"})
+    assert run(aws, "set", "30", "--stage", "dev").code == 1
+    assert kvs.updates() == []
+
+
+def test_report_and_no_gate_together_are_a_usage_error(tmp_path: Path) -> None:
+    result = run(None, "set", "10", "--stage", "dev", "--parity-report", "x", "--no-parity-gate")
+    assert result.code == 2
+    assert "not allowed with argument" in result.err
+
+
+def test_plan_refuses_to_start_without_a_report(aws: Any, kvs: InMemoryKeyValueStore) -> None:
+    result = run(aws, "plan", "--stage", "dev", "--over", "1h")
+    assert result.code == 1
+    assert "parity gate: raising the weight needs a parity report" in result.err
+    assert kvs.updates() == []
+
+
+def test_a_plan_stops_when_its_report_ages_past_24_hours(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    start = NOW
+    clock = {"now": start}
+    report = str(
+        write_parity_report(
+            tmp_path / "p.json", generated_at=start - timedelta(hours=23, minutes=30)
+        )
+    )
+    out, err = io.StringIO(), io.StringIO()
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += timedelta(seconds=seconds)
+
+    argv = ["plan", "--stage", "dev", "--steps", "10,50,100", "--over", "2h", "--poll", "600"]
+    code = main(
+        [*argv, "--parity-report", report],
+        client_factory=aws,
+        now=lambda: clock["now"],
+        sleep=sleep,
+        out=out,
+        err=err,
+    )
+    assert code == 1
+    # Step 1 (now) passes; step 2 (in 1 h) would rely on a 24.5 h old report: hold at 10 %.
+    assert [update["Puts"][0]["Value"] for update in kvs.updates()] == ["10"]
+    assert (
+        out.getvalue().splitlines()[-1]
+        == (
+            f"plan stopped before 50%: parity gate: report {report} is 1d0h00m old "
+            "(limit 1d0h00m); run python -m tools.parity again"
+        )
+        or "plan stopped before 50%: parity gate: report" in out.getvalue()
+    )
+    assert kvs.values["kill_switch"] == "off"
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[FakeApi, FakeApi]]:
+    legacy_servers = serve(FakeApi(noisy=True))
+    new_servers = serve(FakeApi(noisy=False))
+    legacy, new = next(legacy_servers), next(new_servers)
+    yield legacy, new
+    for generator in (legacy_servers, new_servers):
+        generator.close()
+
+
+def test_the_gate_reads_what_the_parity_tool_writes(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path, servers: tuple[FakeApi, FakeApi]
+) -> None:
+    legacy, new = servers
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(
+        "\n".join(
+            json.dumps({"method": "GET", "path": path})
+            for path in ["/api/tasks", *(f"/api/tasks/{key}" for key in sorted(TASKS))]
+        )
+    )
+
+    def parity_report() -> str:
+        out = io.StringIO()
+        argv = ["--legacy", legacy.url, "--new", new.url, "--requests", str(requests)]
+        parity_main(
+            [*argv, "--header", f"Authorization: {TOKEN}", "--format", "json"],
+            out=out,
+            err=io.StringIO(),
+        )
+        path = tmp_path / "parity.json"
+        path.write_text(out.getvalue())
+        return str(path)
+
+    clean = run(aws, "set", "10", "--stage", "dev", "--parity-report", parity_report())
+    assert clean.code == 0, clean.err
+    assert clean.out.startswith("parity gate: passed (2 migrated route(s) at or below 0%")
+
+    new.tasks[sorted(TASKS)[0]]["status"] = "done"
+    dirty = run(aws, "set", "20", "--stage", "dev", "--parity-report", parity_report())
+    assert dirty.code == 1
+    assert "GET /api/tasks 100% mismatches (first at $.items[*].status)" in dirty.err
+    assert "GET /api/tasks/{id} 50% mismatches (first at $.status)" in dirty.err
+    assert kvs.values["weight"] == "10"
