@@ -18,7 +18,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from tests.preflight.moto_account import REGION, MotoAccount
+from tests.preflight.moto_account import ACCOUNT, REGION, MotoAccount
 from tests.preflight.tls_origin import LEGACY, Origin
 from tools.preflight.cli import main
 
@@ -36,6 +36,9 @@ READY_CONTEXT = (
     'taskly:auth.callback_urls=["http://localhost:5173/callback","https://app.taskly.test/callback"]',
     "-c",
     'taskly:auth.logout_urls=["http://localhost:5173/","https://app.taskly.test/"]',
+    # The sender's domain, verified before (moto_account.ready), used by its ARN.
+    "-c",
+    f"taskly:compute.ses_identity=arn:aws:ses:{REGION}:{ACCOUNT}:identity/{SENDER_DOMAIN}",
 )
 
 

@@ -272,6 +272,7 @@ class TestPlaceholders:
             "auth.logout_urls",
             "compute.legacy_origin_domain",
             "compute.sender_email",
+            "compute.ses_identity",
             "ops.alarm_emails",
         ]
         fixes = [line.split("fix: ")[1] for line in result.out.splitlines() if "fix: set " in line]
@@ -280,7 +281,7 @@ class TestPlaceholders:
             'legacy API (serves every route not migrated yet) (now "legacy-dev.taskly.example.com"'
             "), or for one run: -c taskly:compute.legacy_origin_domain=legacy.yourcompany.com"
         )
-        assert len(fixes) == 5
+        assert len(fixes) == 6
         # what needs those values waits for them instead of failing a second time
         assert result.line("ses identity") == (
             "- ses identity        compute.sender_email is a placeholder; set it first"
@@ -404,20 +405,43 @@ class TestLambdaConcurrency:
 
 
 class TestSes:
-    def test_verified_domain(self, ready_account: MotoAccount, preflight: Preflight) -> None:
+    def test_an_existing_verified_identity_by_arn(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
         result = preflight(*READY_CONTEXT, hook=stub_hook(account_stubs()))
         assert result.line("ses identity") == (
-            f"✓ ses identity        {SENDER_DOMAIN} is verified in {REGION} "
-            f"(sender no-reply@{SENDER_DOMAIN})"
+            f"✓ ses identity        {SENDER_DOMAIN} (existing identity) is verified in {REGION}"
         )
 
-    def test_unknown_sender(self, account: MotoAccount, preflight: Preflight) -> None:
+    def test_an_arn_to_an_identity_that_does_not_exist(
+        self, account: MotoAccount, preflight: Preflight
+    ) -> None:
         result = preflight(*READY_CONTEXT)
-        assert f"neither no-reply@{SENDER_DOMAIN} nor {SENDER_DOMAIN} is an SES identity" in (
-            result.line("ses identity")
+        assert result.line("ses identity") == (
+            f"✗ ses identity        {SENDER_DOMAIN} is not an SES identity in {REGION}"
         )
-        assert f"aws sesv2 create-email-identity --email-identity {SENDER_DOMAIN}" in result.fix(
-            "ses identity"
+
+    def test_an_identity_the_stack_creates_is_a_warning_before_the_first_deploy(
+        self, account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(*READY_CONTEXT, "-c", f"taskly:compute.ses_identity={SENDER_DOMAIN}")
+        assert result.line("ses identity") == (
+            f"! ses identity        the deploy creates {SENDER_DOMAIN} in {REGION}; share "
+            "emails fail until it is verified"
+        )
+        assert "SesDkimRecord1-3" in result.fix("ses identity")
+
+    def test_creating_an_identity_that_already_exists_would_fail_the_deploy(
+        self, ready_account: MotoAccount, preflight: Preflight
+    ) -> None:
+        result = preflight(*READY_CONTEXT, "-c", f"taskly:compute.ses_identity={SENDER_DOMAIN}")
+        assert result.line("ses identity") == (
+            f"✗ ses identity        {SENDER_DOMAIN} already exists in {REGION} outside this "
+            "stage: creating it again fails the deploy"
+        )
+        assert result.fix("ses identity") == (
+            f"set compute.ses_identity in config/dev.toml to "
+            f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{SENDER_DOMAIN} to use it"
         )
 
     def test_the_sandbox_is_a_clear_warning_not_a_failure(

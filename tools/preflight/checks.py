@@ -252,42 +252,56 @@ def check_lambda_concurrency(clients: Clients, target: Target) -> Result:
     return passed(check, detail)
 
 
-def sender_identities(config: StageConfig) -> tuple[str, str]:
-    address = config.compute.sender_email
-    return address, address.rpartition("@")[2]
+def check_ses_identity(clients: Clients, target: Target) -> Result:  # noqa: PLR0911
+    """The identity that authorizes the sender: created by the Compute stack, or an ARN.
 
-
-def check_ses_identity(clients: Clients, target: Target) -> Result:
+    CloudFormation cannot create an identity that already exists (the create call fails and
+    the stack rolls back), so an existing identity outside the stage must be given by ARN.
+    """
     check = "ses identity"
-    address, domain = sender_identities(target.config)
+    compute = target.config.compute
+    name = compute.ses_identity_name
     try:
         attributes = clients("ses", target.region).get_identity_verification_attributes(
-            Identities=[address, domain]
+            Identities=[name]
         )["VerificationAttributes"]
+        status = attributes.get(name, {}).get("VerificationStatus")
+        ours = status is not None and name in _stack_physical_ids(
+            clients, target, "Compute", "AWS::SES::EmailIdentity"
+        )
     except (ClientError, BotoCoreError) as error:
         return api_error(check, error, "ses:GetIdentityVerificationAttributes")
-    statuses = {
-        name: attributes.get(name, {}).get("VerificationStatus") for name in (domain, address)
-    }
-    verified = [name for name, status in statuses.items() if status == "Success"]
-    if verified:
-        return passed(check, f"{verified[0]} is verified in {target.region} (sender {address})")
-    pending = [f"{name} is {status}" for name, status in statuses.items() if status]
-    if pending:
+    publish = (
+        "click the link SES mails to it"
+        if "@" in name
+        else "publish the three DKIM CNAME records (the Compute stack's outputs SesDkimRecord1-3)"
+    )
+    if compute.ses_identity_arn is not None:
+        if status == "Success":
+            return passed(check, f"{name} (existing identity) is verified in {target.region}")
         return failed(
             check,
-            f"sender {address} not verified: {', '.join(pending)}",
-            f"publish the domain's DKIM CNAME records (aws sesv2 get-email-identity "
-            f"--email-identity {domain} --region {target.region}), or click the link sent "
-            f"to {address}",
+            f"{name} is {status or 'not an SES identity'} in {target.region}",
+            f"create or verify it in {target.region}, or leave compute.ses_identity out of "
+            f"{target.config_source} so the stack creates the identity",
         )
-    return failed(
-        check,
-        f"neither {address} nor {domain} is an SES identity in {target.region}",
-        f"aws sesv2 create-email-identity --email-identity {domain} --region {target.region}, "
-        "then publish its DKIM CNAME records",
-        f"or set compute.sender_email in {target.config_source} to a verified address",
-    )
+    if status is None:
+        return warned(
+            check,
+            f"the deploy creates {name} in {target.region}; share emails fail until it is verified",
+            f"after the deploy, {publish}",
+        )
+    if not ours:
+        return failed(
+            check,
+            f"{name} already exists in {target.region} outside this stage: creating it again "
+            "fails the deploy",
+            f"set compute.ses_identity in {target.config_source} to "
+            f"arn:aws:ses:{target.region}:{target.account}:identity/{name} to use it",
+        )
+    if status == "Success":
+        return passed(check, f"{name} (this stage's identity) is verified in {target.region}")
+    return warned(check, f"{name} (this stage's identity) is {status}", publish)
 
 
 def check_ses_account(clients: Clients, target: Target) -> Result:
@@ -504,7 +518,7 @@ def check_placeholders(config: StageConfig) -> list[Result]:
 # Checks that only make sense once these values are real: skipped while they are placeholders
 # (the placeholder's own ✗ says what to set).
 NEEDS_REAL_VALUES: dict[str, tuple[str, ...]] = {
-    "ses identity": ("compute.sender_email",),
+    "ses identity": ("compute.sender_email", "compute.ses_identity"),
     "certificate": ("edge.domain_name", "edge.certificate_arn"),
     "waf web acl": ("edge.web_acl_arn",),
     "legacy origin": ("compute.legacy_origin_domain",),
