@@ -68,6 +68,17 @@ def load_config(app: App) -> StageConfig:
 def compose(app: App, config: StageConfig) -> TasklyStage:
     """Build every stack of ``config``'s stage in ``app`` and attach the cdk-nag packs."""
     env = Environment(account=config.account, region=config.region)
+    # First: the network stack's NAT alarms and every later stack's alarms notify its topic.
+    alerts = AlertsStack(
+        app,
+        config.stack_name("Alerts"),
+        env=env,
+        description="Taskly alerts: encrypted alarm topic with email subscriptions, monthly budget",
+        email_recipients=config.ops.alarm_emails,
+        monthly_budget_usd=config.ops.monthly_budget_usd,
+        stage_tag=config.name if config.ops.budget_filter_by_stage_tag else None,
+        retain_key=config.data.protect_data,
+    )
     nat_kind = "instance" if config.network.nat_instance_type else "gateway"
     network = NetworkStack(
         app,
@@ -77,7 +88,9 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         cidr=config.network.vpc_cidr,
         interface_endpoints=config.network.interface_endpoints,
         flow_log_retention=retention_days(config.network.flow_log_retention_days),
+        alarm_topic=alerts.alarm_topic,
         nat_instance_type=config.network.nat_instance_type,
+        nat_instance_ami=config.network.nat_instance_ami,
     )
     data = DataStack(
         app,
@@ -104,16 +117,6 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         logout_urls=config.auth.logout_urls,
         domain_prefix=config.auth.domain_prefix,
         protect_data=config.data.protect_data,
-    )
-    alerts = AlertsStack(
-        app,
-        config.stack_name("Alerts"),
-        env=env,
-        description="Taskly alerts: encrypted alarm topic with email subscriptions, monthly budget",
-        email_recipients=config.ops.alarm_emails,
-        monthly_budget_usd=config.ops.monthly_budget_usd,
-        stage_tag=config.name if config.ops.budget_filter_by_stage_tag else None,
-        retain_key=config.data.protect_data,
     )
     if config.compute.tasks_db_cidr is not None:
         # The tasks function's database is outside the VPC (legacy until the end): open
@@ -178,7 +181,12 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         description="Taskly monitoring: stage dashboard, DocumentDB and NAT alarms",
         stage=config.name,
         alarm_topic=alerts.alarm_topic,
-        other_alarms=[*compute_alarms, edge.rollback.alarm, edge.rollback.failure_alarm],
+        other_alarms=[
+            *network.nat_alarms,
+            *compute_alarms,
+            edge.rollback.alarm,
+            edge.rollback.failure_alarm,
+        ],
         http_api=compute.http_api,
         functions=[
             DashboardFunction(
@@ -197,7 +205,7 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         docdb_cpu_alarm_percent=config.ops.docdb_cpu_alarm_percent,
         docdb_connections_alarm_threshold=config.ops.docdb_connections_alarm_threshold,
         nat_gateway_ids=network.nat_gateway_ids,
-        nat_instance_ids=network.nat_instance_ids,
+        nat_alarms=network.nat_alarms,
         distribution_id=edge.distribution.distribution_id,
         cutover_function_name=edge.cutover.function.function_name,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -16,6 +16,7 @@ from constructs import Construct
 from cdk_constructs._emails import checked_recipients
 from cdk_constructs.nag import acknowledge
 
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 # Everything CloudFormation and an administrator do to a key, none of the cryptographic use:
 # without PutKeyPolicy and ScheduleKeyDeletion in here the key could not be managed at all.
 KEY_ADMINISTRATION_ACTIONS = (
@@ -84,14 +85,18 @@ class AlarmTopic(Construct):
                 ]
             ),
         )
+        stack = Stack.of(self)
         # CloudWatch publishes alarm notifications as its service principal; without these
-        # two actions on an encrypted topic the notifications are silently dropped.
+        # two actions on an encrypted topic the notifications are silently dropped. Only on
+        # behalf of this account's alarms: a service principal grant without a source
+        # condition is open to any account's use of that service (confused deputy).
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )
         )
 
@@ -101,6 +106,29 @@ class AlarmTopic(Construct):
             display_name="Taskly alarms",
             master_key=self.key,
             enforce_ssl=True,
+        )
+        # enforce_ssl creates the topic policy, and a topic policy replaces SNS's default
+        # one: with only the TLS Deny in it nothing may publish, so every alarm notification
+        # would fail. This Allow is what lets CloudWatch deliver this account's alarms.
+        # (AWS Budgets does not publish here: BudgetAlerts emails its recipients directly.)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
         )
         for address in recipients:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))

@@ -31,6 +31,8 @@ class ApiUserPool(Construct):
         protect_data: bool,
     ) -> None:
         super().__init__(scope, construct_id)
+        # No standard_attributes/custom_attributes: a pool that declares a Schema fails later
+        # updates with "Invalid AttributeDataType input" (aws/aws-cdk#8585).
         self.user_pool = cognito.UserPool(
             self,
             "UserPool",

@@ -57,6 +57,9 @@ class BudgetAlerts(Construct):
             budgets.CfnBudget.SubscriberProperty(subscription_type="EMAIL", address=address)
             for address in recipients
         ]
+        # No BudgetName: CloudFormation replaces a budget when its subscribers change, and
+        # the replacement fails while the old one holds a fixed name
+        # (aws-cloudformation/cloudformation-coverage-roadmap#365).
         self.budget = budgets.CfnBudget(
             self,
             "Budget",

@@ -12,7 +12,9 @@ from cdk_constructs.nag import acknowledge, acknowledge_checkov, acknowledge_lin
 
 DOCDB_PORT = 27017
 # DocumentDB rejects / " @ and space in passwords (aws/aws-cdk#17347); the rest would need
-# escaping in a connection URI, which the functions never build from the password.
+# escaping in a connection URI, which the functions never build from the password. Never edit
+# this for a deployed stage: any change to a secret's generator regenerates the stored value
+# (aws/aws-cdk#19985) while the cluster keeps the old password.
 EXCLUDED_PASSWORD_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"  # noqa: S105 - a character set, not a secret
 
 
@@ -68,6 +70,10 @@ class DocumentDbCluster(Construct):
         self.cluster = docdb.DatabaseCluster(
             self,
             "Cluster",
+            # Never change this in place: CloudFormation replaces the cluster on an EngineVersion
+            # change (aws-cloudformation/cloudformation-coverage-roadmap#858) and an in-place
+            # major version upgrade through a stack update fails (#2547). Upgrade by restoring
+            # a snapshot into a new cluster (docs/architecture-known-issues.md).
             engine_version="5.0.0",
             master_user=docdb.Login(
                 username="taskly_admin", exclude_characters=EXCLUDED_PASSWORD_CHARACTERS
@@ -99,9 +105,12 @@ class DocumentDbCluster(Construct):
         self.cluster.connections.allow_default_port_from(
             client_security_group, "DocumentDB from Taskly functions"
         )
+        instances: list[docdb.CfnDBInstance] = [
+            child for child in self.cluster.node.children if isinstance(child, docdb.CfnDBInstance)
+        ]
         if serverless:
-            # CDK creates no instances for a serverless cluster, and a cluster without
-            # instances accepts no connections: add db.serverless instances explicitly.
+            # CDK creates no instances for a serverless cluster (aws/aws-cdk#37011), and a
+            # cluster without instances accepts no connections: add db.serverless instances.
             for index in range(1, instance_count + 1):
                 instance = docdb.CfnDBInstance(
                     self,
@@ -122,6 +131,7 @@ class DocumentDbCluster(Construct):
                 # Data lives in the cluster volume (snapshotted on removal when protected);
                 # instances are compute only, which is also CDK's default for them.
                 instance.apply_removal_policy(RemovalPolicy.DESTROY)
+                instances.append(instance)
         assert self.cluster.secret is not None  # noqa: S101 - master_user always creates one
         self.secret: secretsmanager.ISecret = self.cluster.secret
         # cluster.secret is the attachment; the generated secret is the cluster's "Secret" child.
@@ -148,6 +158,13 @@ class DocumentDbCluster(Construct):
             automatically_after=rotation_interval,
             exclude_characters=EXCLUDED_PASSWORD_CHARACTERS,
         )
+        # A rotation schedule rotates once as soon as it is created. CDK makes it depend on the
+        # secret attachment only, so CloudFormation could create it while the instances are
+        # still being created: the rotation function then cannot reach the database, the
+        # first rotation fails and the secret is left with a pending version. Wait for them.
+        schedule = self.secret.node.find_child("RotationSchedule")
+        for instance in instances:
+            schedule.node.add_dependency(instance)
 
         log_export_reasons = {
             f"AwsSolutions-DOC5[LogExport::{event}]": "DocumentDB exports only the audit and "

@@ -34,7 +34,6 @@ from constructs import Construct
 from cdk_constructs._metrics import (
     cloudfront_metric,
     documentdb_metric,
-    ec2_instance_metric,
     nat_gateway_metric,
 )
 
@@ -82,7 +81,9 @@ class OperationsDashboard(Construct):
 
     ``alarms`` are shown in an alarm status widget at the top: pass every alarm that pages a
     person. ``metrics_namespace`` is the functions' POWERTOOLS_METRICS_NAMESPACE. The NAT row
-    shows the gateways when ``nat_gateway_ids`` is not empty, else the ``nat_instance_ids``.
+    graphs the gateways when ``nat_gateway_ids`` is not empty, else it shows ``nat_alarms``
+    (a NAT instance's id changes with its image, so the dashboard follows its alarm, which
+    the network stack keeps pointed at the current instance).
     """
 
     def __init__(
@@ -100,7 +101,7 @@ class OperationsDashboard(Construct):
         dead_letter_queue: sqs.IQueue,
         docdb_cluster_identifier: str,
         nat_gateway_ids: Sequence[str],
-        nat_instance_ids: Sequence[str],
+        nat_alarms: Sequence[cloudwatch.IAlarm],
         edge: DashboardEdge,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -131,7 +132,7 @@ class OperationsDashboard(Construct):
             *(
                 _nat_gateway_widgets(nat_gateway_ids)
                 if nat_gateway_ids
-                else _nat_instance_widgets(nat_instance_ids)
+                else _nat_alarm_widgets(nat_alarms)
             ),
         )
         self.dashboard.add_widgets(*_edge_row(edge, http_api))
@@ -368,35 +369,18 @@ def _nat_gateway_widgets(gateway_ids: Sequence[str]) -> list[cloudwatch.IWidget]
     ]
 
 
-def _nat_instance_widgets(instance_ids: Sequence[str]) -> list[cloudwatch.IWidget]:
-    def metric(instance_id: str, name: str, statistic: str, label: str) -> cloudwatch.IMetric:
-        return ec2_instance_metric(instance_id, name, statistic=statistic, period=PERIOD).with_(
-            label=label
-        )
-
+def _nat_alarm_widgets(alarms: Sequence[cloudwatch.IAlarm]) -> list[cloudwatch.IWidget]:
+    # The alarm widget graphs the alarm's own metric (the instance's status checks) against
+    # its threshold, for whichever instance the alarm watches now.
     return [
-        _graph(
-            "NAT instance status checks and CPU credits",
-            [
-                metric(instance_id, "StatusCheckFailed", "Maximum", "failed status checks")
-                for instance_id in instance_ids
-            ],
-            right=[
-                metric(instance_id, "CPUCreditBalance", "Minimum", "CPU credit balance")
-                for instance_id in instance_ids
-            ],
-            left_label="failed (1) / ok (0)",
-            right_label="credits",
-        ),
-        _graph(
-            "NAT instance bytes",
-            [
-                metric(instance_id, name, "Sum", label)
-                for instance_id in instance_ids
-                for name, label in (("NetworkOut", "out"), ("NetworkIn", "in"))
-            ],
-            left_label="bytes/min",
-        ),
+        cloudwatch.AlarmWidget(
+            title="NAT instance status checks (failed = 1)",
+            alarm=alarm,
+            left_y_axis=cloudwatch.YAxisProps(min=0, max=1),
+            width=6,
+            height=HEIGHT,
+        )
+        for alarm in alarms
     ]
 
 

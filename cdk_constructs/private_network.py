@@ -3,12 +3,13 @@ and flow logs."""
 
 from __future__ import annotations
 
+import jsii
 from aws_cdk import Aspects, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_constructs.nag import acknowledge, acknowledge_checkov
+from cdk_constructs.nag import acknowledge, acknowledge_checkov, acknowledge_lint
 
 HTTPS_PORT = 443
 # Amazon Linux 2023 boots from /dev/xvda, an 8 GiB snapshot.
@@ -36,8 +37,8 @@ NAT_INSTANCE_REASONS = {
     "network bytes on the stage dashboard; detailed monitoring would add ~$2/month to a "
     "stage that uses an instance to save money",
     "AwsSolutions-EC29": "The NAT instance holds no state and CloudFormation must be able to "
-    "replace it when a deploy picks up a newer Amazon Linux AMI; termination protection "
-    "would block exactly that",
+    "replace it when the stage moves to a newer pinned Amazon Linux AMI; termination "
+    "protection would block exactly that",
 }
 
 
@@ -61,11 +62,12 @@ class PrivateNetwork(Construct):
         cidr: str,
         flow_log_retention: logs.RetentionDays,
         nat_instance_type: str | None = None,
+        nat_instance_ami: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
 
         # Held so the gateway or instance ids can be handed to the alarms.
-        nat_provider = _nat_provider(nat_instance_type)
+        nat_provider = _nat_provider(nat_instance_type, nat_instance_ami)
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
@@ -74,8 +76,14 @@ class PrivateNetwork(Construct):
             nat_gateways=1,
             nat_gateway_provider=nat_provider,
             subnet_configuration=[
+                # Nothing launched here gets a public address by default: the NAT gateway has
+                # its Elastic IP, and a NAT instance asks for its address itself, so a second
+                # public subnet (or anything added later) never exposes an instance by accident.
                 ec2.SubnetConfiguration(
-                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
+                    name="Public",
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=24,
+                    map_public_ip_on_launch=False,
                 ),
                 ec2.SubnetConfiguration(
                     name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
@@ -140,21 +148,41 @@ class PrivateNetwork(Construct):
                 _harden_nat_instance(instance)
 
 
-def _nat_provider(instance_type: str | None) -> ec2.NatProvider:
+def _nat_provider(instance_type: str | None, ami: str | None) -> ec2.NatProvider:
     if instance_type is None:
         return ec2.NatProvider.gateway()
+    if ami is None:
+        raise ValueError("PrivateNetwork: a NAT instance needs nat_instance_ami (an AMI id)")
     return ec2.NatProvider.instance_v2(
         instance_type=ec2.InstanceType(instance_type),
-        # Resolved from the public SSM parameter at deploy time: no lookup at synth.
-        machine_image=ec2.MachineImage.latest_amazon_linux2023(
-            cpu_type=ec2.AmazonLinuxCpuType.ARM_64
-        ),
+        # A pinned image, not the latest from SSM: the latest changes under every deploy and
+        # each change replaces the instance (minutes without egress, a new instance id).
+        # Moving to a newer image is a reviewed config change (docs/operations.md).
+        machine_image=PinnedLinuxImage(ami),
+        # The public subnets do not map public addresses; the NAT needs one to reach out.
+        associate_public_ip_address=True,
         default_allowed_traffic=ec2.NatTrafficDirection.OUTBOUND_ONLY,
         # A busy month throttles the instance to its baseline instead of billing surplus
         # credits, so the fixed cost stays fixed.
         credit_specification=ec2.CpuCredits.STANDARD,
         user_data=_nat_user_data(),
     )
+
+
+@jsii.implements(ec2.IMachineImage)
+class PinnedLinuxImage:
+    """A Linux AMI by id, the same in every synth: no SSM parameter, no lookup, no region map
+    (the id belongs to the stage's region; preflight can check it exists there)."""
+
+    def __init__(self, image_id: str) -> None:
+        self.image_id = image_id
+
+    def get_image(self, scope: Construct) -> ec2.MachineImageConfig:
+        return ec2.MachineImageConfig(
+            image_id=self.image_id,
+            os_type=ec2.OperatingSystemType.LINUX,
+            user_data=ec2.UserData.for_linux(),
+        )
 
 
 def _nat_user_data() -> ec2.UserData:
@@ -167,6 +195,22 @@ def _harden_nat_instance(instance: ec2.Instance) -> None:
     Aspects.of(instance).add(ec2.InstanceRequireImdsv2Aspect())
     resource = instance.instance
     acknowledge(resource, NAT_INSTANCE_REASONS)
+    acknowledge_lint(
+        resource,
+        {
+            "W9010": "The AMI is pinned on purpose (StageConfig network.nat_instance_ami): an "
+            "SSM parameter or a mapping resolved at deploy time would move the instance to "
+            "every new image and replace it under unrelated deploys",
+        },
+    )
+    acknowledge_checkov(
+        resource,
+        {
+            "CKV_AWS_88": "A NAT instance forwards the private subnets' traffic to the internet "
+            "and needs a public address for that; its security group admits only HTTPS from "
+            "the functions' group and nothing from the internet",
+        },
+    )
     resource.ebs_optimized = True
     resource.block_device_mappings = [
         ec2.CfnInstance.BlockDeviceMappingProperty(

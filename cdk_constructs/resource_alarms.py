@@ -1,21 +1,20 @@
-"""Alarms that page a person for shared infrastructure: DocumentDB and the NAT.
+"""Alarms that page a person for shared infrastructure: DocumentDB.
 
 The other alarms that need a person already belong to the construct that owns their resource
 (each CanaryFunction's error-rate and throttle alarms, the email queue's dead-letter alarm,
-the cut-over rollback's HTTP API 5xx-rate alarm); this construct covers what has no owner of
-that kind. Every alarm here sends ALARM and OK to ``alarm_topic``.
+the cut-over rollback's HTTP API 5xx-rate alarm, the NAT's alarms in the network stack:
+cdk_constructs/nat_alarms.py); this construct covers what has no owner of that kind. Every
+alarm here sends ALARM and OK to ``alarm_topic``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs._metrics import documentdb_metric, ec2_instance_metric, nat_gateway_metric
+from cdk_constructs._metrics import documentdb_metric
 from cdk_constructs.alarm_topic import notify
 
 ALARM_PERIOD = Duration.minutes(5)
@@ -24,9 +23,8 @@ CPU_EVALUATION_PERIODS = 3
 
 
 class ResourceAlarms(Construct):
-    """``docdb_cpu_alarm``, ``docdb_connections_alarm`` and one ``nat_alarms`` entry per NAT
-    gateway (port allocation errors) or NAT instance (failed status checks), all notifying
-    ``alarm_topic``. ``alarms`` lists them all."""
+    """``docdb_cpu_alarm`` and ``docdb_connections_alarm``, both notifying ``alarm_topic``.
+    ``alarms`` lists them."""
 
     def __init__(
         self,
@@ -37,8 +35,6 @@ class ResourceAlarms(Construct):
         docdb_cluster_identifier: str,
         docdb_cpu_percent: float,
         docdb_connections: int,
-        nat_gateway_ids: Sequence[str] = (),
-        nat_instance_ids: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         if not 0 < docdb_cpu_percent < 100:
@@ -88,47 +84,8 @@ class ResourceAlarms(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.MISSING,
         )
-        self.nat_alarms = [
-            cloudwatch.Alarm(
-                self,
-                f"NatGatewayErrorAlarm{index}",
-                alarm_description=(
-                    "The NAT gateway could not allocate a source port: functions in the VPC "
-                    "fail to reach AWS APIs through it (too many concurrent connections to one "
-                    "destination); see the NAT widgets on the stage dashboard"
-                ),
-                metric=nat_gateway_metric(gateway_id, "ErrorPortAllocation", period=ALARM_PERIOD),
-                threshold=0,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                # The gateway publishes nothing while idle: no data is no error.
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            for index, gateway_id in enumerate(nat_gateway_ids, start=1)
-        ] + [
-            cloudwatch.Alarm(
-                self,
-                f"NatInstanceStatusAlarm{index}",
-                alarm_description=(
-                    "The NAT instance failed a status check or stopped reporting: functions in "
-                    "the VPC cannot reach AWS APIs. EC2 recovers a failed host by itself; "
-                    "otherwise reboot the instance or redeploy the network stack"
-                ),
-                metric=ec2_instance_metric(
-                    instance_id, "StatusCheckFailed", statistic="Maximum", period=ALARM_PERIOD
-                ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                # A running instance always reports its status checks: silence means it is
-                # stopped or gone, and egress with it.
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            )
-            for index, instance_id in enumerate(nat_instance_ids, start=1)
-        ]
         self.alarms: list[cloudwatch.Alarm] = [
             self.docdb_cpu_alarm,
             self.docdb_connections_alarm,
-            *self.nat_alarms,
         ]
         notify(alarm_topic, *self.alarms)

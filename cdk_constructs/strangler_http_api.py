@@ -24,6 +24,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_constructs.nag import acknowledge, acknowledge_checkov
+from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 
 LEGACY_PROXY_PATH = "/api/{proxy+}"
 
@@ -159,6 +160,11 @@ class StranglerHttpApi(Construct):
             "LegacyIntegration",
             f"https://{legacy_origin_domain}/api/{{proxy}}",
             method=apigw.HttpMethod.ANY,
+            # CloudFront sends the origin-verify secret to this API on every request; an HTTP
+            # proxy integration forwards all headers, so without this the legacy backend (and
+            # its logs) would receive the secret. x-origin-verify is not one of HTTP APIs'
+            # reserved headers, so parameter mapping may remove it.
+            parameter_mapping=apigw.ParameterMapping().remove_header(ORIGIN_VERIFY_HEADER),
         )
         (self.legacy_route,) = self.http_api.add_routes(
             path=LEGACY_PROXY_PATH,

@@ -62,6 +62,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_AMI = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
 REPOSITORY = Path(__file__).resolve().parents[1]
 # DMS Serverless accepts only these capacities (ComputeConfig Min/MaxCapacityUnits, in DCUs).
@@ -165,6 +166,10 @@ class NetworkConfig:
     # None: one managed NAT gateway. An instance type: one NAT instance of that type instead
     # (about $29/month less; no managed availability, replaced when its AMI changes).
     nat_instance_type: str | None = None
+    # The NAT instance's image, pinned (required with nat_instance_type): an arm64 Amazon
+    # Linux 2023 AMI id of the stage's region. Never "the latest": a new image would replace
+    # the instance under an unrelated deploy.
+    nat_instance_ami: str | None = None
 
     def validate(self, prefix: str) -> None:
         try:
@@ -177,6 +182,13 @@ class NetworkConfig:
             _check_choice(f"{prefix}.interface_endpoints", name, INTERFACE_ENDPOINTS)
         if self.nat_instance_type is not None:
             _check_choice(f"{prefix}.nat_instance_type", self.nat_instance_type, NAT_INSTANCE_TYPES)
+            if not isinstance(self.nat_instance_ami, str) or not _AMI.match(self.nat_instance_ami):
+                _fail(
+                    f"{prefix}.nat_instance_ami",
+                    self.nat_instance_ami,
+                    "an AMI id (ami- and 8 or 17 hex digits) with nat_instance_type: the arm64 "
+                    "Amazon Linux 2023 image of the stage's region",
+                )
         if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
             _fail(f"{prefix}.interface_endpoints", self.interface_endpoints, "no duplicates")
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
@@ -826,6 +838,8 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
 # issues.
 PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org", "example")
 PLACEHOLDER_ACCOUNT = "000000000000"
+# An image id EC2 never issues (all zeros), for the NAT instance's pinned AMI.
+PLACEHOLDER_AMI = "ami-00000000000000000"
 
 # What each value is and an example, for the hint (the field as config/<stage>.toml writes it).
 _PLACEHOLDER_HINTS = {
@@ -855,6 +869,12 @@ _PLACEHOLDER_HINTS = {
         "a WAFv2 web ACL with scope CLOUDFRONT in us-east-1 (delete the key for no WAF)",
         "arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>",
     ),
+    "network.nat_instance_ami": (
+        "the arm64 Amazon Linux 2023 AMI of the stage's region (aws ssm get-parameter --name "
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64 --query "
+        "Parameter.Value --output text)",
+        "ami-0123456789abcdef0",
+    ),
     "ops.alarm_emails": (
         "who receives alarms and budget alerts",
         "'[\"oncall@yourcompany.com\"]'",
@@ -871,7 +891,10 @@ class Placeholder:
 
 
 def is_placeholder(value: str) -> bool:
-    """True for a DNS name, email address, URL or ARN that only a placeholder can hold."""
+    """True for a DNS name, email address, URL, ARN or AMI id that only a placeholder can
+    hold."""
+    if value == PLACEHOLDER_AMI:
+        return True
     if value.startswith("arn:"):
         parts = value.split(":")
         return len(parts) > 4 and parts[4] == PLACEHOLDER_ACCOUNT

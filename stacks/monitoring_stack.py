@@ -1,10 +1,13 @@
 """Monitoring stack: the stage's dashboard and the alarms no other stack owns.
 
 Built last: it receives typed resources from every other stack (functions, the HTTP API,
-tables, queues, the DocumentDB cluster id, the NAT gateway or instance ids, the distribution)
-and the alarm topic from the alerts stack. Nothing depends on it, so it can change (or be
-deleted) without touching a stateful stack. The other way round, a value it imports can only
-leave its producer after a deploy of this stack stops importing it (docs/operations.md).
+tables, queues, the DocumentDB cluster id, the NAT gateway ids or the NAT's alarms, the
+distribution) and the alarm topic from the alerts stack. Never a NAT instance id: the instance
+is replaced with its image, and an id exported to this stack could then never change
+(aws/aws-cdk#7602); the NAT alarms live in the network stack next to it. Nothing depends on
+it, so it can change (or be deleted) without touching a stateful stack. The other way round,
+a value it imports can only leave its producer after a deploy of this stack stops importing it
+(docs/operations.md).
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from cdk_constructs.resource_alarms import ResourceAlarms
 
 class MonitoringStack(Stack):
     """``dashboard`` (``Taskly-<stage>-<region>``) and ``resource_alarms`` (DocumentDB CPU and
-    connections, NAT gateway errors or NAT instance status, notifying ``alarm_topic``).
+    connections, notifying ``alarm_topic``).
 
     ``other_alarms`` are the alarms other stacks own and already send to the topic; the
-    dashboard's alarm status widget lists them with this stack's own.
+    dashboard's alarm status widget lists them with this stack's own. ``nat_alarms`` (also in
+    ``other_alarms``) are the network stack's: the dashboard's NAT row shows them when the stage
+    has no NAT gateway to graph.
     """
 
     def __init__(
@@ -50,7 +55,7 @@ class MonitoringStack(Stack):
         docdb_cpu_alarm_percent: float,
         docdb_connections_alarm_threshold: int,
         nat_gateway_ids: Sequence[str],
-        nat_instance_ids: Sequence[str],
+        nat_alarms: Sequence[cloudwatch.IAlarm],
         distribution_id: str,
         cutover_function_name: str,
         **kwargs: Any,
@@ -63,8 +68,6 @@ class MonitoringStack(Stack):
             docdb_cluster_identifier=docdb_cluster_identifier,
             docdb_cpu_percent=docdb_cpu_alarm_percent,
             docdb_connections=docdb_connections_alarm_threshold,
-            nat_gateway_ids=nat_gateway_ids,
-            nat_instance_ids=nat_instance_ids,
         )
         self.dashboard = OperationsDashboard(
             self,
@@ -80,7 +83,7 @@ class MonitoringStack(Stack):
             dead_letter_queue=email_dead_letter_queue,
             docdb_cluster_identifier=docdb_cluster_identifier,
             nat_gateway_ids=nat_gateway_ids,
-            nat_instance_ids=nat_instance_ids,
+            nat_alarms=nat_alarms,
             edge=DashboardEdge(
                 distribution_id=distribution_id,
                 cutover_function_name=cutover_function_name,

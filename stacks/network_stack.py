@@ -1,22 +1,29 @@
-"""Network stack: the VPC, its endpoints and the Lambda security group."""
+"""Network stack: the VPC, its endpoints, the Lambda security group and the NAT's alarms."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_cdk import Fn, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs.interface_endpoints import InterfaceEndpoints
+from cdk_constructs.nat_alarms import NatAlarms
 from cdk_constructs.private_network import PrivateNetwork
 
 
 class NetworkStack(Stack):
-    """The VPC and what the functions need to reach AWS APIs privately.
+    """The VPC, what the functions need to reach AWS APIs privately, and the NAT's alarms.
 
-    ``nat_instance_type`` replaces the NAT gateway with one NAT instance of that type.
+    ``nat_instance_type`` replaces the NAT gateway with one NAT instance of that type, booted
+    from ``nat_instance_ami`` (required with it). The NAT alarms notify ``alarm_topic`` (the
+    alerts stack deploys first); other stacks get the alarms (``nat_alarms``), never a NAT
+    instance id: the instance is replaced with its image, and an exported id could then never
+    change (aws/aws-cdk#7602).
     """
 
     @property
@@ -34,7 +41,9 @@ class NetworkStack(Stack):
         cidr: str,
         interface_endpoints: tuple[str, ...],
         flow_log_retention: logs.RetentionDays,
+        alarm_topic: sns.ITopic,
         nat_instance_type: str | None = None,
+        nat_instance_ami: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -44,6 +53,7 @@ class NetworkStack(Stack):
             cidr=cidr,
             flow_log_retention=flow_log_retention,
             nat_instance_type=nat_instance_type,
+            nat_instance_ami=nat_instance_ami,
         )
         endpoints = InterfaceEndpoints(
             self,
@@ -53,9 +63,17 @@ class NetworkStack(Stack):
             client_security_group=network.lambda_security_group,
         )
         self.vpc: ec2.IVpc = network.vpc
-        # For the NAT alarms and dashboard (monitoring stack): one of the two lists is empty.
+        alarms = NatAlarms(
+            self,
+            "NatAlarms",
+            alarm_topic=alarm_topic,
+            nat_gateway_ids=network.nat_gateway_ids,
+            nat_instance_ids=network.nat_instance_ids,
+        )
+        self.nat_alarms: list[cloudwatch.IAlarm] = list(alarms.alarms)
+        # For the dashboard's NAT gateway graphs (a gateway is not replaced by routine
+        # updates); empty with a NAT instance, which the dashboard shows through its alarm.
         self.nat_gateway_ids: list[str] = network.nat_gateway_ids
-        self.nat_instance_ids: list[str] = network.nat_instance_ids
         self.lambda_security_group: ec2.ISecurityGroup = network.lambda_security_group
         # For the Migration stack (DMS Serverless reads its secrets through the endpoint).
         self.endpoints_security_group_id: str = endpoints.security_group.security_group_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 from stacks.route_table import load_route_table
 from tests.compute.conftest import SynthesizedStage, by_path, resources
 
@@ -83,6 +84,25 @@ def test_unmigrated_routes_are_proxied_to_the_legacy_backend_unchanged(
     assert integration["IntegrationMethod"] == "ANY"
     domain = stage.config.compute.legacy_origin_domain
     assert integration["IntegrationUri"] == f"https://{domain}/api/{{proxy}}"
+
+
+def test_the_origin_verify_secret_never_reaches_the_legacy_backend(
+    stage: SynthesizedStage,
+) -> None:
+    """CloudFront adds x-origin-verify to every request for this API; an HTTP proxy
+    integration forwards every header unless its parameter mapping removes it."""
+    legacy = integration_of(stage, routes_by_key(stage)["ANY /api/{proxy+}"])
+    mapping = legacy.get("RequestParameters", {})
+    # A remove takes no value (CDK renders an empty one).
+    assert f"remove:header.{ORIGIN_VERIFY_HEADER}" in mapping
+    # Nothing puts it back under another operation.
+    assert [key for key in mapping if ORIGIN_VERIFY_HEADER in key.lower()] == [
+        f"remove:header.{ORIGIN_VERIFY_HEADER}"
+    ]
+    # Every other integration of the API is a Lambda proxy: only the functions see the header.
+    for integration in resources(stage.compute, "AWS::ApiGatewayV2::Integration").values():
+        if integration["Properties"]["IntegrationType"] == "HTTP_PROXY":
+            assert integration["Properties"] == legacy
 
 
 def test_default_stage_throttles_per_stage_config_and_logs_json(stage: SynthesizedStage) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
 
-from cdk_constructs.document_db import EXCLUDED_PASSWORD_CHARACTERS
+from cdk_constructs.document_db import EXCLUDED_PASSWORD_CHARACTERS, DocumentDbCluster
 from tests.synth import SynthesizedStage
 
 
@@ -146,3 +148,50 @@ def test_idempotency_table_has_the_shape_powertools_expects(dev: SynthesizedStag
             "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
         },
     )
+
+
+def test_the_first_rotation_waits_for_every_documentdb_instance(
+    all_stages: list[SynthesizedStage],
+) -> None:
+    """A rotation schedule rotates once on creation: before the instances exist the rotation
+    function cannot connect and the first rotation fails."""
+    for stage in all_stages:
+        resources = stage.json("Data")["Resources"]
+        instances = {k for k, v in resources.items() if v["Type"] == "AWS::DocDB::DBInstance"}
+        [schedule] = [
+            v for v in resources.values() if v["Type"] == "AWS::SecretsManager::RotationSchedule"
+        ]
+        assert instances
+        assert instances <= set(schedule.get("DependsOn", [])), stage.name
+
+
+def test_a_provisioned_cluster_rotates_after_its_instances_too() -> None:
+    stack = Stack(App(), "Provisioned")
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        nat_gateways=1,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+        ],
+    )
+    DocumentDbCluster(
+        stack,
+        "Db",
+        vpc=vpc,
+        client_security_group=ec2.SecurityGroup(stack, "Clients", vpc=vpc),
+        instance_class="r6g.large",
+        instance_count=2,
+        serverless_min_capacity=0.5,
+        serverless_max_capacity=2,
+        backup_retention=Duration.days(1),
+        rotation_interval=Duration.days(30),
+        protect_data=False,
+    )
+    template = Template.from_stack(stack)
+    instances = set(template.find_resources("AWS::DocDB::DBInstance"))
+    [schedule] = template.find_resources("AWS::SecretsManager::RotationSchedule").values()
+    assert len(instances) == 2
+    assert instances <= set(schedule["DependsOn"])

@@ -42,8 +42,11 @@ def test_dev_nat_instance_is_hardened(dev: SynthesizedStage) -> None:
     assert properties["CreditSpecification"] == {"CPUCredits": "standard"}
     [root] = properties["BlockDeviceMappings"]
     assert root["Ebs"]["Encrypted"] is True
-    # the AMI comes from the public SSM parameter at deploy time: no lookup at synth
-    assert "Ref" in properties["ImageId"]
+    # the pinned image of the stage config, never an SSM "latest" resolved at deploy time
+    assert (
+        properties["ImageId"]
+        == stage_config("dev", account=None, region=None).network.nat_instance_ami
+    )
     template.has_resource_properties(
         "AWS::EC2::LaunchTemplate",
         {"LaunchTemplateData": {"MetadataOptions": {"HttpTokens": "required"}}},
@@ -161,3 +164,50 @@ def test_availability_zones_are_resolved_by_cloudformation(dev: SynthesizedStage
     subnets = dev.template("Network").find_resources("AWS::EC2::Subnet")
     for subnet in subnets.values():
         assert "Fn::GetAZs" in str(subnet["Properties"]["AvailabilityZone"])
+
+
+def test_public_subnets_give_no_instance_a_public_address_by_default(
+    all_stages: list[SynthesizedStage],
+) -> None:
+    """Only a NAT instance needs a public address, and it asks for one itself; nothing else
+    launched into a public subnet (now or later) is exposed by the subnet's default."""
+    for stage in all_stages:
+        template = stage.template("Network")
+        for logical_id, subnet in template.find_resources("AWS::EC2::Subnet").items():
+            assert subnet["Properties"].get("MapPublicIpOnLaunch") is False, (
+                stage.name,
+                logical_id,
+            )
+        for instance in template.find_resources("AWS::EC2::Instance").values():
+            [interface] = instance["Properties"]["NetworkInterfaces"]
+            assert interface["AssociatePublicIpAddress"] is True
+            assert "Public" in str(interface["SubnetId"])
+
+
+def test_no_instance_boots_a_latest_image_resolved_at_deploy_time(
+    all_stages: list[SynthesizedStage],
+) -> None:
+    """An image from an SSM "latest" parameter changes under any deploy after a release and
+    replaces the instance (and its id) with it: images are pinned in the stage config."""
+    for stage in all_stages:
+        for stack_name, template in stage.templates.items():
+            # (CDK's own BootstrapVersion parameter is an SSM string, not an image.)
+            image_parameters = {
+                name
+                for name, parameter in template.get("Parameters", {}).items()
+                if parameter["Type"].startswith("AWS::SSM::Parameter::Value")
+                and "Image" in parameter["Type"]
+            }
+            assert not image_parameters, (stack_name, image_parameters)
+            for logical_id, resource in template["Resources"].items():
+                if resource["Type"] == "AWS::EC2::Instance":
+                    image = resource["Properties"]["ImageId"]
+                elif resource["Type"] == "AWS::EC2::LaunchTemplate":
+                    image = resource["Properties"]["LaunchTemplateData"].get("ImageId")
+                else:
+                    continue
+                assert image is None or (isinstance(image, str) and image.startswith("ami-")), (
+                    stack_name,
+                    logical_id,
+                    image,
+                )

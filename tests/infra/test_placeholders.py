@@ -26,6 +26,8 @@ MUST_SET_EVERYWHERE = {
     "ops.alarm_emails",
 }
 MUST_SET_IN_PROD = {"edge.domain_name", "edge.certificate_arn", "edge.web_acl_arn"}
+# Only where a NAT instance replaces the gateway: its pinned image.
+MUST_SET_IN_DEV = {"network.nat_instance_ami"}
 
 REAL_VALUES = {
     "auth.callback_urls": '["http://localhost:5173/callback", "https://app.corp.test/callback"]',
@@ -35,6 +37,7 @@ REAL_VALUES = {
     "compute.ses_identity": "corp.test",
     "ops.alarm_emails": '["oncall@corp.test"]',
 }
+REAL_NAT = {"network.nat_instance_ami": "ami-0123456789abcdef0"}
 REAL_EDGE = {
     "edge.domain_name": "app.corp.test",
     "edge.certificate_arn": "arn:aws:acm:us-east-1:210987654321:certificate/1a2b",
@@ -46,7 +49,11 @@ REAL_EDGE = {
 def test_each_shipped_stage_reports_what_a_real_deploy_needs(name: str) -> None:
     found = find_placeholders(stage_config(name, account=None, region=None))
 
-    expected = MUST_SET_EVERYWHERE | (MUST_SET_IN_PROD if name == "prod" else set())
+    expected = (
+        MUST_SET_EVERYWHERE
+        | (MUST_SET_IN_PROD if name == "prod" else set())
+        | (MUST_SET_IN_DEV if name == "dev" else set())
+    )
     assert {placeholder.field for placeholder in found} == expected
     assert len(found) == len(expected)
 
@@ -74,7 +81,11 @@ def test_a_list_hint_shows_the_json_list_an_override_takes() -> None:
 @pytest.mark.parametrize("name", STAGE_NAMES)
 def test_a_stage_with_real_values_has_no_placeholders(name: str) -> None:
     config = stage_config(name, account=None, region=None)
-    real = {**REAL_VALUES, **(REAL_EDGE if name == "prod" else {})}
+    real = {
+        **REAL_VALUES,
+        **(REAL_EDGE if name == "prod" else {}),
+        **(REAL_NAT if name == "dev" else {}),
+    }
 
     assert find_placeholders(apply_overrides(config, real)) == []
 
@@ -82,7 +93,11 @@ def test_a_stage_with_real_values_has_no_placeholders(name: str) -> None:
 def test_one_placeholder_left_in_a_list_is_still_reported() -> None:
     config = apply_overrides(
         stage_config("dev", account=None, region=None),
-        {**REAL_VALUES, "ops.alarm_emails": '["oncall@corp.test", "ops@example.com"]'},
+        {
+            **REAL_VALUES,
+            **REAL_NAT,
+            "ops.alarm_emails": '["oncall@corp.test", "ops@example.com"]',
+        },
     )
     assert [p.field for p in find_placeholders(config)] == ["ops.alarm_emails"]
 
@@ -96,6 +111,8 @@ def test_one_placeholder_left_in_a_list_is_still_reported() -> None:
         ("https://app.example.net/callback", True),
         ("api.corp.example", True),
         ("arn:aws:acm:us-east-1:000000000000:certificate/x", True),
+        ("ami-00000000000000000", True),
+        ("ami-0123456789abcdef0", False),
         ("legacy.example.com.evil.test", False),
         ("myexample.com", False),
         ("http://localhost:5173/callback", False),

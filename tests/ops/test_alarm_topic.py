@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -13,6 +15,7 @@ from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.alarm_topic import AlarmTopic
+from tests.iam_policy import Decision, Request, evaluate, resolve
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +145,108 @@ def test_the_account_administers_the_key_but_only_cloudwatch_uses_it(template: T
     assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"} & set(admin)
     publisher = statements["AllowCloudWatchAlarmsToPublish"]
     assert publisher["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+
+
+# Evaluated as AWS would: an explicit Deny wins, then an Allow must match everything.
+ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
+REGION = "eu-west-1"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:alarms"
+KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+CLOUDWATCH = {"Service": "cloudwatch.amazonaws.com"}
+
+
+def _alarm_arn(account: str = ACCOUNT) -> str:
+    return f"arn:aws:cloudwatch:{REGION}:{account}:alarm:Taskly-prod-Compute-TasksErrorRate"
+
+
+def _policies(template: Template) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The topic policy and the key policy with the template's intrinsics resolved."""
+    [(topic_id, _)] = template.find_resources("AWS::SNS::Topic").items()
+    [(key_id, key)] = template.find_resources("AWS::KMS::Key").items()
+    [topic_policy] = template.find_resources("AWS::SNS::TopicPolicy").values()
+    values = {
+        "AWS::AccountId": ACCOUNT,
+        "AWS::Region": REGION,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+        topic_id: TOPIC_ARN,
+        f"{key_id}.Arn": KEY_ARN,
+    }
+    return (
+        resolve(topic_policy["Properties"]["PolicyDocument"], values),
+        resolve(key["Properties"]["KeyPolicy"], values),
+    )
+
+
+def _publish(*, secure: bool = True, account: str = ACCOUNT) -> Request:
+    return Request(
+        principal=CLOUDWATCH,
+        action="SNS:Publish",
+        resource=TOPIC_ARN,
+        context={
+            "aws:SecureTransport": str(secure).lower(),
+            "aws:SourceAccount": account,
+            "aws:SourceArn": _alarm_arn(account),
+        },
+    )
+
+
+def _encrypt(*, account: str = ACCOUNT) -> Request:
+    return Request(
+        principal=CLOUDWATCH,
+        action="kms:GenerateDataKey",
+        resource=KEY_ARN,
+        context={
+            "aws:SecureTransport": "true",
+            "aws:SourceAccount": account,
+            "aws:SourceArn": _alarm_arn(account),
+        },
+    )
+
+
+def test_cloudwatch_may_publish_this_accounts_alarms_over_tls(template: Template) -> None:
+    topic_policy, key_policy = _policies(template)
+
+    assert evaluate(topic_policy, _publish()) is Decision.ALLOWED
+    assert evaluate(key_policy, _encrypt()) is Decision.ALLOWED
+    assert evaluate(key_policy, replace(_encrypt(), action="kms:Decrypt")) is Decision.ALLOWED
+
+
+def test_a_publish_without_tls_is_denied_even_for_cloudwatch(template: Template) -> None:
+    topic_policy, _ = _policies(template)
+
+    assert evaluate(topic_policy, _publish(secure=False)) is Decision.EXPLICIT_DENY
+
+
+def test_cloudwatch_acting_for_another_account_is_not_allowed(template: Template) -> None:
+    topic_policy, key_policy = _policies(template)
+
+    assert evaluate(topic_policy, _publish(account=OTHER_ACCOUNT)) is not Decision.ALLOWED
+    assert evaluate(key_policy, _encrypt(account=OTHER_ACCOUNT)) is not Decision.ALLOWED
+    # The right account on a source that is not an alarm (e.g. a dashboard) is not enough.
+    other_source = replace(
+        _publish(),
+        context={**_publish().context, "aws:SourceArn": f"arn:aws:cloudwatch::{ACCOUNT}:x"},
+    )
+    assert evaluate(topic_policy, other_source) is not Decision.ALLOWED
+
+
+def test_no_other_principal_may_publish_or_use_the_key(template: Template) -> None:
+    topic_policy, key_policy = _policies(template)
+    anyone = {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:role/attacker"}
+    budgets = {"Service": "budgets.amazonaws.com"}
+    administrator = {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"}
+
+    assert evaluate(topic_policy, replace(_publish(), principal=anyone)) is not Decision.ALLOWED
+    assert evaluate(topic_policy, replace(_publish(), principal=budgets)) is not Decision.ALLOWED
+    # Account principals administer the key but never encrypt or decrypt with it.
+    for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+        request = replace(_encrypt(), principal=administrator, action=action)
+        assert evaluate(key_policy, request) is Decision.IMPLICIT_DENY
+    assert (
+        evaluate(
+            key_policy, replace(_encrypt(), principal=administrator, action="kms:PutKeyPolicy")
+        )
+        is Decision.ALLOWED
+    )

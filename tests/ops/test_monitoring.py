@@ -369,8 +369,18 @@ def test_documentdb_cpu_and_connection_alarms(stage: Any, name: str, connections
     assert conns["Dimensions"] == cluster
 
 
+def network_alarms(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
+    """The NAT alarms: in the network stack, next to the NAT they watch."""
+    stack = f"Taskly-{stage.name}-Network"
+    return {
+        alarm_id: resolve(stage, properties, stack=stack)
+        for stack_name, alarm_id, properties in alarms(stage)
+        if stack_name == stack
+    }
+
+
 def test_nat_gateway_error_alarm(prod: SynthesizedStage) -> None:
-    [nat] = [p for p in own_alarms(prod).values() if p.get("Namespace") == "AWS/NATGateway"]
+    [nat] = [p for p in network_alarms(prod).values() if p.get("Namespace") == "AWS/NATGateway"]
     gateway = only_resource(prod, "Network", "AWS::EC2::NatGateway")
     assert nat["MetricName"] == "ErrorPortAllocation"
     assert nat["Dimensions"] == [{"Name": "NatGatewayId", "Value": gateway}]
@@ -379,28 +389,40 @@ def test_nat_gateway_error_alarm(prod: SynthesizedStage) -> None:
         "Sum",
         "notBreaching",
     )
+    assert nat["AlarmActions"] == nat["OKActions"] == [alarm_topic(prod)]
 
 
 def test_nat_instance_status_alarm_treats_silence_as_failure(dev: SynthesizedStage) -> None:
-    [nat] = [p for p in own_alarms(dev).values() if p.get("Namespace") == "AWS/EC2"]
+    [nat] = [p for p in network_alarms(dev).values() if p.get("Namespace") == "AWS/EC2"]
     instance = only_resource(dev, "Network", "AWS::EC2::Instance")
     assert nat["MetricName"] == "StatusCheckFailed"
     assert nat["Dimensions"] == [{"Name": "InstanceId", "Value": instance}]
     assert (nat["Threshold"], nat["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
     assert nat["TreatMissingData"] == "breaching"  # a stopped NAT reports nothing
+    assert nat["AlarmActions"] == nat["OKActions"] == [alarm_topic(dev)]
+    assert not [p for p in own_alarms(dev).values() if p.get("Namespace") == "AWS/EC2"]
 
 
 def test_the_dashboard_shows_the_nat_the_stage_has(
     dev: SynthesizedStage, prod: SynthesizedStage
 ) -> None:
-    instance = only_resource(dev, "Network", "AWS::EC2::Instance")
-    assert {"InstanceId": instance} in [dims for dims, _ in graphed(dev, "AWS/EC2", "NetworkOut")]
+    # Dev's NAT instance is shown through its alarm (the instance id never leaves the
+    # network stack); prod's gateway is graphed by id.
+    [status_alarm] = [
+        alarm_id for alarm_id, p in network_alarms(dev).items() if p.get("Namespace") == "AWS/EC2"
+    ]
+    shown = [
+        widget["properties"]["annotations"]["alarms"]
+        for widget in dashboard_widgets(dev)
+        if "alarms" in widget["properties"].get("annotations", {})
+    ]
+    assert [f"<Taskly-dev-Network/{status_alarm}>"] in shown
+    assert not graphed(dev, "AWS/EC2", "NetworkOut")
     assert not graphed(dev, "AWS/NATGateway", "BytesOutToDestination")
     gateway = only_resource(prod, "Network", "AWS::EC2::NatGateway")
     assert {"NatGatewayId": gateway} in [
         dims for dims, _ in graphed(prod, "AWS/NATGateway", "BytesOutToDestination")
     ]
-    assert not graphed(prod, "AWS/EC2", "NetworkOut")
 
 
 # --- alerts: topic and budget ----------------------------------------------------------------

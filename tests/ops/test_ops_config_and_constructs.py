@@ -10,6 +10,7 @@ import pytest
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
+from cdk_constructs.nat_alarms import NatAlarms
 from cdk_constructs.resource_alarms import ResourceAlarms
 from stacks.alerts_stack import AlertsStack
 from stacks.config import ConfigError, apply_overrides, stage_config
@@ -93,24 +94,17 @@ def test_resource_alarms_reject_thresholds_that_never_or_always_fire(
             docdb_cluster_identifier="taskly-docs",
             docdb_cpu_percent=cpu,
             docdb_connections=connections,
-            nat_gateway_ids=["nat-0123"],
         )
 
 
 def test_one_nat_alarm_per_gateway() -> None:
     stack = cdk.Stack(cdk.App(), "Alarms")
 
-    alarms = ResourceAlarms(
-        stack,
-        "Alarms",
-        alarm_topic=_topic(stack),
-        docdb_cluster_identifier="taskly-docs",
-        docdb_cpu_percent=80,
-        docdb_connections=40,
-        nat_gateway_ids=["nat-a", "nat-b"],
+    alarms = NatAlarms(
+        stack, "NatAlarms", alarm_topic=_topic(stack), nat_gateway_ids=["nat-a", "nat-b"]
     )
 
-    assert len(alarms.nat_alarms) == 2
+    assert len(alarms.gateway_alarms) == len(alarms.alarms) == 2
     template = Template.from_stack(stack)
     for gateway in ("nat-a", "nat-b"):
         template.has_resource_properties(

@@ -36,6 +36,8 @@ READY_CONTEXT = (
     'taskly:auth.callback_urls=["http://localhost:5173/callback","https://app.taskly.test/callback"]',
     "-c",
     'taskly:auth.logout_urls=["http://localhost:5173/","https://app.taskly.test/"]',
+    "-c",
+    "taskly:network.nat_instance_ami=ami-0123456789abcdef0",
     # The sender's domain, verified before (moto_account.ready), used by its ARN.
     "-c",
     f"taskly:compute.ses_identity=arn:aws:ses:{REGION}:{ACCOUNT}:identity/{SENDER_DOMAIN}",

@@ -268,6 +268,7 @@ class TestPlaceholders:
         lines = [line for line in result.out.splitlines() if line.startswith("✗ placeholder ")]
         fields = [line.split()[2] for line in lines]
         assert fields == [
+            "network.nat_instance_ami",
             "auth.callback_urls",
             "auth.logout_urls",
             "compute.legacy_origin_domain",
@@ -276,12 +277,12 @@ class TestPlaceholders:
             "ops.alarm_emails",
         ]
         fixes = [line.split("fix: ")[1] for line in result.out.splitlines() if "fix: set " in line]
-        assert fixes[2] == (
+        assert fixes[3] == (
             "set legacy_origin_domain under [compute] in config/dev.toml to the DNS name of the "
             'legacy API (serves every route not migrated yet) (now "legacy-dev.taskly.example.com"'
             "), or for one run: -c taskly:compute.legacy_origin_domain=legacy.yourcompany.com"
         )
-        assert len(fixes) == 6
+        assert len(fixes) == 7
         # what needs those values waits for them instead of failing a second time
         assert result.line("ses identity") == (
             "- ses identity        compute.sender_email is a placeholder; set it first"
