@@ -135,8 +135,9 @@ def _add_parity_gate(command: argparse.ArgumentParser) -> None:
 def resolve_region(explicit: str | None, environ: dict[str, str] | None = None) -> str | None:
     """--region, then AWS_REGION, then AWS_DEFAULT_REGION, as the AWS CLI reads them.
 
-    botocore itself reads only AWS_DEFAULT_REGION (and the profile); None leaves the profile's
-    region to it.
+    botocore itself reads only AWS_DEFAULT_REGION (and the profile; boto/boto3#3620), so an
+    operator whose shell sets AWS_REGION would otherwise act on another region's store. None
+    leaves the profile's region to botocore.
     """
     env = os.environ if environ is None else environ
     return explicit or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
