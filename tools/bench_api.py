@@ -5,6 +5,12 @@ median time of ``import boto3`` plus creating one DynamoDB client (the one clien
 function creates) in a fresh interpreter, both measured in this run, interleaved, so machine
 load moves numerator and denominator alike. Target: at most 1.25 for every handler.
 
+Each probe runs as ``python -S`` on a site folder that holds links to exactly the distributions
+of the handler's bundle lock and those the Lambda runtime provides (boto3's family), so a
+package that is only installed here for tests or tools (awscrt, requests, cryptography) is
+not imported, as in Lambda; and with ``LAMBDA_TASK_ROOT`` set and tracing on, as in Lambda
+(the X-Ray SDK samples locally there and Powertools patches what is importable).
+
 Two columns, both over the same baseline (boto3 with its bytecode, as the Lambda runtime ships
 it): "with .pyc" imports everything from bytecode; "as on Lambda" ignores the bytecode of the
 bundled code (``-X pycache_prefix`` pointing at a cache that holds only the standard library's
@@ -23,9 +29,11 @@ from __future__ import annotations
 
 import compileall
 import contextlib
+import importlib.metadata
 import io
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -38,14 +46,20 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA_SRC = REPO / "lambda_src"
-HANDLERS = ("taskly.handlers.tasks", "taskly.handlers.profile", "taskly.handlers.email_worker")
 RUNS = 5
 CALLS = 1000
 COLD_RATIO_BUDGET = 1.25
 HEALTH_P50_BUDGET_MS = 1.0
-# Lambda's Python runtime provides these, compiled; everything else comes from the bundle.
-RUNTIME_PROVIDED = frozenset(
-    {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"}
+# Lambda's Python runtime provides these distributions, compiled (mk/compute.mk keeps them
+# out of the locks); everything else comes from the bundle.
+RUNTIME_DISTRIBUTIONS = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "python-dateutil",
+    "six",
+    "urllib3",
 )
 
 ENVIRONMENT = {
@@ -91,15 +105,60 @@ print("{}")
 """
 
 
+COLD_ENVIRONMENT = {
+    **{key: value for key, value in ENVIRONMENT.items() if key != "POWERTOOLS_TRACE_DISABLED"},
+    "LAMBDA_TASK_ROOT": str(LAMBDA_SRC),
+}
+LOCK_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==", re.MULTILINE)
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def bundle_site(lock: Path, site: Path) -> list[str]:
+    """Link into ``site`` the installed files of the lock's and the runtime's distributions.
+
+    Returns the distributions the lock pins that are not installed here (their imports fail
+    in the probes, as they would not in Lambda: the numbers would be too low).
+    """
+    wanted = {_normalized(name) for name in LOCK_PIN.findall(lock.read_text())}
+    wanted |= {_normalized(name) for name in RUNTIME_DISTRIBUTIONS}
+    site.mkdir(parents=True)
+    found = set()
+    for distribution in importlib.metadata.distributions():
+        name = _normalized(distribution.metadata["Name"])
+        if name not in wanted or name in found:
+            continue
+        found.add(name)
+        tops = {file.parts[0] for file in distribution.files or () if file.parts[0] != ".."}
+        for top in sorted(tops):
+            source = Path(str(distribution.locate_file(top)))
+            if source.exists() and not (site / top).exists():
+                (site / top).symlink_to(source)
+    return sorted(wanted - found)
+
+
 def _probe(
-    code: str, *args: str, pycache_prefix: str | None = None, warm_up: bool = False
+    code: str,
+    *args: str,
+    site: Path,
+    pycache_prefix: str | None = None,
+    warm_up: bool = False,
 ) -> dict[str, Any]:
-    environment = {**os.environ, **ENVIRONMENT, "PYTHONPATH": str(LAMBDA_SRC)}
-    command = [sys.executable]
+    environment = {
+        **os.environ,
+        **COLD_ENVIRONMENT,
+        "PYTHONPATH": os.pathsep.join((str(LAMBDA_SRC), str(site))),
+    }
+    # -S: no site-packages of this virtualenv, only the bundle's and the runtime's packages.
+    command = [sys.executable, "-S"]
     if pycache_prefix is not None:
         command += ["-X", f"pycache_prefix={pycache_prefix}"]
         # Only the warm-up writes bytecode; a timed import compiles the bundle every time.
-        if not warm_up:
+        if warm_up:
+            environment.pop("PYTHONDONTWRITEBYTECODE", None)
+        else:
             environment["PYTHONDONTWRITEBYTECODE"] = "1"
     result = subprocess.run(
         [*command, "-c", code, *args],
@@ -128,28 +187,58 @@ class ColdImport:
         return self.lambda_ms / self.baseline_ms
 
 
-def _runtime_compiled(name: str) -> bool:
+def runtime_import_names() -> frozenset[str]:
+    """Top-level import names of the runtime's distributions (dateutil, six, ...)."""
+    runtime = {_normalized(name) for name in RUNTIME_DISTRIBUTIONS}
+    return frozenset(
+        top
+        for top, distributions in importlib.metadata.packages_distributions().items()
+        if any(_normalized(name) in runtime for name in distributions)
+    )
+
+
+def _runtime_compiled(name: str, runtime: frozenset[str]) -> bool:
+    """Whether Lambda has ``name`` compiled: the standard library and the runtime's boto3."""
     top = name.split(".", maxsplit=1)[0]
-    return top in sys.stdlib_module_names or top in RUNTIME_PROVIDED
+    return top in sys.stdlib_module_names or top in runtime
+
+
+def handler_locks() -> dict[str, Path]:
+    """Handler module -> the lock file of its bundle, as the compute stack builds it."""
+    from stacks.compute_stack import service_bundles
+
+    sys.path.insert(0, str(LAMBDA_SRC))
+    from taskly.routes import SERVICE_HANDLERS
+
+    locks = {}
+    for service, bundle in service_bundles().items():
+        if bundle.requirements is not None:
+            locks[SERVICE_HANDLERS[service].rsplit(".", 1)[0]] = bundle.requirements
+    return locks
 
 
 def cold_imports() -> list[ColdImport]:
     compileall.compile_dir(str(LAMBDA_SRC / "taskly"), quiet=1)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as prefix:
-        _probe(BASELINE_PROBE)  # warms the OS file cache
-        for module in HANDLERS:
-            loaded = _probe(HANDLER_PROBE.format(module=module))["loaded"]
-            runtime = [name for name in loaded if _runtime_compiled(name)]
+    runtime_names = runtime_import_names()
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        prefix = str(Path(scratch) / "pycache")
+        for index, (module, lock) in enumerate(handler_locks().items()):
+            site = Path(scratch) / f"site-{index}"
+            missing = bundle_site(lock, site)
+            if missing:
+                raise SystemExit(f"not installed here, pinned by {lock.name}: {missing}")
+            probe = HANDLER_PROBE.format(module=module)
+            _probe(BASELINE_PROBE, site=site)  # warms the OS file cache
+            loaded = _probe(probe, site=site)["loaded"]
+            runtime = [name for name in loaded if _runtime_compiled(name, runtime_names)]
             warm = json.dumps(["boto3", "botocore.session", *runtime])
-            _probe(WARM_PROBE, warm, pycache_prefix=prefix, warm_up=True)
+            _probe(WARM_PROBE, warm, site=site, pycache_prefix=prefix, warm_up=True)
             baseline, compiled, from_source = [], [], []
             for _ in range(RUNS):
-                baseline.append(_probe(BASELINE_PROBE)["seconds"])
-                compiled.append(_probe(HANDLER_PROBE.format(module=module))["seconds"])
-                from_source.append(
-                    _probe(HANDLER_PROBE.format(module=module), pycache_prefix=prefix)["seconds"]
-                )
+                baseline.append(_probe(BASELINE_PROBE, site=site)["seconds"])
+                compiled.append(_probe(probe, site=site)["seconds"])
+                from_source.append(_probe(probe, site=site, pycache_prefix=prefix)["seconds"])
             rows.append(
                 ColdImport(
                     module=module,
