@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from aws_cdk import App, Duration, Environment, Tags, Validations
+from aws_cdk import App, Aws, Duration, Environment, Tags, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ec2 as ec2
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
@@ -27,7 +27,14 @@ from stacks.alerts_stack import AlertsStack
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
 from stacks.compute_stack import CA_BUNDLE, DOCDB_DATABASE, METRICS_NAMESPACE, ComputeStack
-from stacks.config import REPOSITORY, ConfigError, StageConfig, apply_overrides, stage_config
+from stacks.config import (
+    ACCOUNT_PLACEHOLDER,
+    REPOSITORY,
+    ConfigError,
+    StageConfig,
+    apply_overrides,
+    stage_config,
+)
 from stacks.data_stack import DataStack
 from stacks.edge_stack import EdgeStack
 from stacks.migration_stack import MigrationStack
@@ -115,7 +122,8 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         self_sign_up=config.auth.self_sign_up,
         callback_urls=config.auth.callback_urls,
         logout_urls=config.auth.logout_urls,
-        domain_prefix=config.auth.domain_prefix,
+        # Without an account at synth, CloudFormation fills it in.
+        domain_prefix=config.auth.domain_prefix.replace(ACCOUNT_PLACEHOLDER, Aws.ACCOUNT_ID),
         protect_data=config.data.protect_data,
     )
     if config.compute.tasks_db_cidr is not None:

@@ -92,6 +92,7 @@ class StranglerHttpApi(Construct):
         throttle_rate_limit: int,
         throttle_burst_limit: int,
         access_log_retention: logs.RetentionDays,
+        retain_access_logs: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         unknown = sorted({route.service for route in routes} - set(services))
@@ -111,7 +112,8 @@ class StranglerHttpApi(Construct):
             self,
             "AccessLogs",
             retention=access_log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
+            # Protected stages keep the trail of who called the API after the stack is gone.
+            removal_policy=RemovalPolicy.RETAIN if retain_access_logs else RemovalPolicy.DESTROY,
         )
         acknowledge_checkov(
             self.access_logs,

@@ -226,7 +226,8 @@ class ComputeStack(Stack):
             required_scope=api_scope,
             throttle_rate_limit=settings.throttle_rate_limit,
             throttle_burst_limit=settings.throttle_burst_limit,
-            access_log_retention=retention_days(settings.log_retention_days),
+            access_log_retention=retention_days(settings.access_log_retention_days),
+            retain_access_logs=protect_data,
         )
         self.http_api = self.api.http_api
         self.api_domain_name: str = self.api.domain_name

@@ -26,6 +26,12 @@ from typing import Any, NoReturn, cast
 from urllib.parse import urlsplit
 
 STAGE_NAMES = ("dev", "staging", "prod")
+# Replaced by the account id in auth.domain_prefix (by CloudFormation when synth has none).
+ACCOUNT_PLACEHOLDER = "{account}"
+# Cognito's limit for a hosted-domain prefix.
+MAX_DOMAIN_PREFIX = 63
+# Protected stages keep the HTTP API's access logs at least this long (an audit trail).
+PROTECTED_ACCESS_LOG_DAYS = 365
 # One TOML file per stage: config/<stage>.toml.
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
@@ -231,17 +237,29 @@ class AuthConfig:
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
     self_sign_up: bool
-    # Cognito hosted-domain prefix; must be unique within the region.
+    # Cognito hosted-domain prefix: unique among all AWS customers in the region, so it carries
+    # the account id by default ({account} is replaced by it; preflight checks availability).
     domain_prefix: str
 
     def validate(self, prefix: str) -> None:
         _check_https_urls(f"{prefix}.callback_urls", self.callback_urls)
         _check_https_urls(f"{prefix}.logout_urls", self.logout_urls)
-        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", self.domain_prefix) or (
-            "aws" in self.domain_prefix or "cognito" in self.domain_prefix
+        path = f"{prefix}.domain_prefix"
+        if self.domain_prefix.count(ACCOUNT_PLACEHOLDER) > 1:
+            _fail(path, self.domain_prefix, "at most one {account}")
+        # What Cognito will see: the account id is 12 digits.
+        resolved = self.domain_prefix.replace(ACCOUNT_PLACEHOLDER, "0" * 12)
+        if len(resolved) > MAX_DOMAIN_PREFIX:
+            _fail(
+                path,
+                self.domain_prefix,
+                f"at most {MAX_DOMAIN_PREFIX} characters with the account id",
+            )
+        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", resolved) or (
+            "aws" in resolved or "cognito" in resolved
         ):
             _fail(
-                f"{prefix}.domain_prefix",
+                path,
                 self.domain_prefix,
                 "lower-case letters, digits and hyphens, without 'aws' or 'cognito'",
             )
@@ -301,6 +319,9 @@ class ComputeConfig:
     ses_identity: str | None = None
     # Function and access-log retention; Powertools and Lambda's JSON log filter level.
     log_retention_days: int = 14
+    # The HTTP API's access logs: retained (not deleted with the stack) in stages that protect
+    # data, which must keep them at least PROTECTED_ACCESS_LOG_DAYS.
+    access_log_retention_days: int = 14
     log_level: str = "INFO"
     # "The new functions use the legacy database until the end" (docs/data-migration.md):
     # the tasks function reads its connection from this existing secret (host, port,
@@ -328,12 +349,13 @@ class ComputeConfig:
         self._check_ses_identity(f"{prefix}.ses_identity")
         _check_range(f"{prefix}.throttle_rate_limit", self.throttle_rate_limit, 1, 10000)
         _check_range(f"{prefix}.throttle_burst_limit", self.throttle_burst_limit, 1, 5000)
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            _fail(
-                f"{prefix}.log_retention_days",
-                self.log_retention_days,
-                "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)),
-            )
+        for name in ("log_retention_days", "access_log_retention_days"):
+            if getattr(self, name) not in LOG_RETENTION_DAYS:
+                _fail(
+                    f"{prefix}.{name}",
+                    getattr(self, name),
+                    "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)),
+                )
         _check_choice(f"{prefix}.log_level", self.log_level, LOG_LEVELS)
         _check_secret_arn(f"{prefix}.tasks_db_secret_arn", self.tasks_db_secret_arn)
         _check_arn(f"{prefix}.tasks_db_secret_kms_key_arn", self.tasks_db_secret_kms_key_arn, "kms")
@@ -553,6 +575,8 @@ class StageConfig:
         for section in _SECTIONS:
             getattr(self, section).validate(f"{self.name}.{section}")
         self._check_public_database_paths()
+        self._check_protected_trail()
+        self._check_callbacks_on_custom_domain()
         ses_arn = self.compute.ses_identity_arn
         if ses_arn is not None and self.region is not None and ses_arn.split(":")[3] != self.region:
             _fail(
@@ -599,6 +623,30 @@ class StageConfig:
                     "a private range (VPN or peering) while network.nat_instance_type is set: "
                     "the NAT instance forwards only HTTPS; unset it to use the NAT gateway",
                 )
+
+    def _check_protected_trail(self) -> None:
+        days = self.compute.access_log_retention_days
+        if self.data.protect_data and days < PROTECTED_ACCESS_LOG_DAYS:
+            _fail(
+                f"{self.name}.compute.access_log_retention_days",
+                days,
+                f"at least {PROTECTED_ACCESS_LOG_DAYS} in a stage that protects data (audit trail)",
+            )
+
+    def _check_callbacks_on_custom_domain(self) -> None:
+        domain = self.edge.domain_name
+        if domain is None:
+            return
+        for name in ("callback_urls", "logout_urls"):
+            for url in getattr(self.auth, name):
+                host = urlsplit(url).hostname
+                if host not in (domain, "localhost"):
+                    _fail(
+                        f"{self.name}.auth.{name}",
+                        url,
+                        f"URLs on the stage's custom domain {domain} (edge.domain_name) or "
+                        "http://localhost",
+                    )
 
     def stack_name(self, component: str) -> str:
         return f"Taskly-{self.name}-{component}"
@@ -823,6 +871,11 @@ def stage_config(name: str, *, account: str | None, region: str | None) -> Stage
         with path.open("rb") as stream:
             table = tomllib.load(stream)
         values = _field_values(StageConfig, table, path="", skip=_ENVIRONMENT_FIELDS)
+        if account is not None:
+            auth = values["auth"]
+            values["auth"] = dataclasses.replace(
+                auth, domain_prefix=auth.domain_prefix.replace(ACCOUNT_PLACEHOLDER, account)
+            )
         return StageConfig(name=name, account=account, region=region, **values)
     except OSError as error:
         raise ConfigError(f"{source}: cannot read the stage file ({error.strerror})") from None

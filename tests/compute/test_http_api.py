@@ -119,7 +119,9 @@ def test_default_stage_throttles_per_stage_config_and_logs_json(stage: Synthesiz
     assert access_log["routeKey"] == "$context.routeKey"
     assert access_log["status"] == "$context.status"
     log_group_id = properties["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
-    assert stage.compute["Resources"][log_group_id]["Properties"]["RetentionInDays"] == 14
+    assert stage.compute["Resources"][log_group_id]["Properties"]["RetentionInDays"] == (
+        stage.config.compute.access_log_retention_days
+    )
 
 
 def test_no_cors_and_one_api(stage: SynthesizedStage) -> None:

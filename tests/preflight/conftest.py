@@ -31,6 +31,8 @@ READY_CONTEXT = (
     "-c",
     f"taskly:compute.sender_email=no-reply@{SENDER_DOMAIN}",
     "-c",
+    f"taskly:compute.ses_identity={SENDER_DOMAIN}",
+    "-c",
     'taskly:ops.alarm_emails=["oncall@taskly.test"]',
     "-c",
     'taskly:auth.callback_urls=["http://localhost:5173/callback","https://app.taskly.test/callback"]',

@@ -498,7 +498,7 @@ class TestCognitoDomain:
         description = {
             "UserPoolId": f"{REGION}_AbCdEf123",
             "AWSAccountId": "999999999999",
-            "Domain": "taskly-dev-auth",
+            "Domain": f"taskly-dev-{ACCOUNT}",
             "Status": "ACTIVE",
         }
         hook = stub_hook(
@@ -506,7 +506,7 @@ class TestCognitoDomain:
         )
         result = preflight(hook=hook)
         assert result.line("cognito domain") == (
-            f"✗ cognito domain      prefix taskly-dev-auth is taken in {REGION} "
+            f"✗ cognito domain      prefix taskly-dev-{ACCOUNT} is taken in {REGION} "
             "(account 999999999999)"
         )
 
@@ -515,7 +515,7 @@ class TestCognitoDomain:
         comes from a Stubber (the shape of ListStackResources); the domain is moto's."""
         cognito = ready_account.client("cognito-idp")
         pool = cognito.create_user_pool(PoolName="taskly-dev")["UserPool"]["Id"]
-        cognito.create_user_pool_domain(Domain="taskly-dev-auth", UserPoolId=pool)
+        cognito.create_user_pool_domain(Domain=f"taskly-dev-{ACCOUNT}", UserPoolId=pool)
         summary = {
             "LogicalResourceId": "UserPool6BA7E5F2",
             "PhysicalResourceId": pool,
@@ -544,7 +544,7 @@ class TestCognitoDomain:
         assert check_cognito_domain(clients, target) == Result(
             "cognito domain",
             Status.PASS,
-            f"prefix taskly-dev-auth already belongs to this stage's user pool {pool}",
+            f"prefix taskly-dev-{ACCOUNT} already belongs to this stage's user pool {pool}",
         )
 
 
@@ -569,7 +569,17 @@ class TestDocumentDb:
 
 
 def _domain_context(arn: str, domain: str = "app.taskly.test") -> tuple[str, ...]:
-    return ("-c", f"taskly:edge.domain_name={domain}", "-c", f"taskly:edge.certificate_arn={arn}")
+    # A stage with a custom domain must send Cognito back to it (checked at synth).
+    return (
+        "-c",
+        f"taskly:edge.domain_name={domain}",
+        "-c",
+        f"taskly:edge.certificate_arn={arn}",
+        "-c",
+        f'taskly:auth.callback_urls=["https://{domain}/callback"]',
+        "-c",
+        f'taskly:auth.logout_urls=["https://{domain}/"]',
+    )
 
 
 class TestCertificate:

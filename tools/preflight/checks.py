@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from stacks.config import (
+    ACCOUNT_PLACEHOLDER,
     CONFIG_DIR,
     FunctionSettings,
     StageConfig,
@@ -331,7 +332,8 @@ def check_ses_account(clients: Clients, target: Target) -> Result:
 
 def check_cognito_domain(clients: Clients, target: Target) -> Result:
     check = "cognito domain"
-    prefix = target.config.auth.domain_prefix
+    # Loaded without an account, the prefix still holds {account}: the deploy fills it in.
+    prefix = target.config.auth.domain_prefix.replace(ACCOUNT_PLACEHOLDER, target.account)
     try:
         description = clients("cognito-idp", target.region).describe_user_pool_domain(
             Domain=prefix
