@@ -86,9 +86,9 @@ def _fail(path: str, value: object, expected: str) -> NoReturn:
     raise ConfigError(f"{path}: {value!r} is invalid; expected {expected}")
 
 
-def _check_choice(path: str, value: str, choices: tuple[str, ...]) -> None:
+def _check_choice(path: str, value: object, choices: tuple[object, ...]) -> None:
     if value not in choices:
-        _fail(path, value, "one of " + ", ".join(choices))
+        _fail(path, value, "one of " + ", ".join(map(str, choices)))
 
 
 def _check_range(path: str, value: int, low: int, high: int) -> None:
@@ -197,12 +197,9 @@ class NetworkConfig:
                 )
         if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
             _fail(f"{prefix}.interface_endpoints", self.interface_endpoints, "no duplicates")
-        if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
-            _fail(
-                f"{prefix}.flow_log_retention_days",
-                self.flow_log_retention_days,
-                "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)),
-            )
+        _check_choice(
+            f"{prefix}.flow_log_retention_days", self.flow_log_retention_days, LOG_RETENTION_DAYS
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -350,12 +347,7 @@ class ComputeConfig:
         _check_range(f"{prefix}.throttle_rate_limit", self.throttle_rate_limit, 1, 10000)
         _check_range(f"{prefix}.throttle_burst_limit", self.throttle_burst_limit, 1, 5000)
         for name in ("log_retention_days", "access_log_retention_days"):
-            if getattr(self, name) not in LOG_RETENTION_DAYS:
-                _fail(
-                    f"{prefix}.{name}",
-                    getattr(self, name),
-                    "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)),
-                )
+            _check_choice(f"{prefix}.{name}", getattr(self, name), LOG_RETENTION_DAYS)
         _check_choice(f"{prefix}.log_level", self.log_level, LOG_LEVELS)
         _check_secret_arn(f"{prefix}.tasks_db_secret_arn", self.tasks_db_secret_arn)
         _check_arn(f"{prefix}.tasks_db_secret_kms_key_arn", self.tasks_db_secret_kms_key_arn, "kms")
@@ -447,12 +439,7 @@ class MigrationConfig:
         _check_arn(f"{prefix}.source_secret_kms_key_arn", self.source_secret_kms_key_arn, "kms")
         _check_pem_file(f"{prefix}.source_ca_file", self.source_ca_file)
         for name in ("min_capacity_units", "max_capacity_units"):
-            if getattr(self, name) not in DMS_CAPACITY_UNITS:
-                _fail(
-                    f"{prefix}.{name}",
-                    getattr(self, name),
-                    "one of " + ", ".join(map(str, DMS_CAPACITY_UNITS)),
-                )
+            _check_choice(f"{prefix}.{name}", getattr(self, name), DMS_CAPACITY_UNITS)
         if self.min_capacity_units > self.max_capacity_units:
             _fail(f"{prefix}.min_capacity_units", self.min_capacity_units, "<= max_capacity_units")
         _check_range(
