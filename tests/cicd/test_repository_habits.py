@@ -1,4 +1,4 @@
-"""What a fork expects: a licence as package.json says, pre-commit = `make lint`, `make help`."""
+"""What a fork expects: a licence as package.json says, and pre-commit = `make lint`."""
 
 from __future__ import annotations
 
@@ -48,20 +48,3 @@ def test_pre_commit_runs_exactly_the_checks_of_make_lint() -> None:
     entries = [re.sub(r"\s+--force-exclude\b", "", hook["entry"]) for hook in hooks]
     assert sorted(entries) == sorted(lint_commands())
     assert {hook["language"] for hook in hooks} == {"system"}
-
-
-def test_make_help_groups_targets_as_the_readme_table_does() -> None:
-    """Given README's "Make targets" table, `make help` prints the same groups, in order."""
-    readme = (ROOT / "README.md").read_text().partition("## Make targets")[2]
-    readme_groups = re.findall(r"(?m)^\|\s*\*\*(.+?)\*\*", readme.split("\n## ", 1)[0])
-    listed = subprocess.run(
-        ["make", "--no-print-directory", "help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    help_groups = re.findall(r"(?m)^(\S.*):$", listed)
-    assert help_groups == readme_groups
-    under_tests = listed.partition("Tests and checks:")[2].partition("\n\n")[0]
-    assert re.search(r"(?m)^\s+test-infra\s", under_tests)
