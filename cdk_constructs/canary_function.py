@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
@@ -100,6 +100,7 @@ class CanaryFunction(Construct):
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         pre_traffic_hook: PreTrafficHook | None = None,
+        snap_start: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -149,10 +150,28 @@ class CanaryFunction(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups) or None,
+            # SnapStart snapshots each published version after its init; the alias (and so every
+            # caller and CodeDeploy) only ever points at versions. CloudFormation creates the
+            # AWS::Lambda::Version only once the snapshot is ready (the version is Active), so
+            # the pre-traffic hook invokes a restorable version. An init that fails fails the
+            # version resource and the stack update rolls back with the alias untouched; the
+            # version's logical id hashes the configuration, so the next deploy publishes a
+            # fresh one (the stuck-version trap of hashicorp/terraform-provider-aws#49904 needs
+            # a version id that survives the failed attempt). The switch is in that hash too
+            # (a test checks it): a version published before SnapStart was on has no snapshot,
+            # and toggling it must publish a new one (aws/aws-cdk#23153: $LATEST never benefits).
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
             # A rolled-back alias points at the previous version: CloudFormation deletes it
             # only after the update (and so the traffic shift) succeeded.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
         )
+        if snap_start:
+            # CDK warns on every SnapStart function that it needs published versions: this one
+            # publishes one on every deploy and is reached only through the alias below.
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "every deploy publishes current_version and callers reach only alias live",
+            )
         if self.vpc_access is not None:
             # Lambda checks the ENI permissions when it creates a function in a VPC.
             self.function.node.add_dependency(self.vpc_access)

@@ -276,6 +276,7 @@ class ComputeStack(Stack):
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups),
             pre_traffic_hook=pre_traffic_hook,
+            snap_start=settings.snap_start,
         )
 
 

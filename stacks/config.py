@@ -331,6 +331,11 @@ class ComputeConfig:
     # the public address /32 through the NAT) and port. The function SG gets exactly this egress.
     tasks_db_cidr: str | None = None
     tasks_db_port: int = 27017
+    # Lambda SnapStart on the published versions (the ``live`` alias) of every function: a
+    # restore from a snapshot taken after init instead of an init per cold start. Lambda
+    # refuses it together with provisioned concurrency, EFS or ephemeral storage above
+    # 512 MB; no function here configures any of those (CanaryFunction exposes none of them).
+    snap_start: bool = False
 
     def validate(self, prefix: str) -> None:
         for name in ("tasks", "profile", "email_worker"):

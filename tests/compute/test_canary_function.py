@@ -21,7 +21,9 @@ from cdk_constructs.canary_function import CanaryFunction
 from tests.compute.conftest import cdk_context, resources
 
 
-def synthesize(*, source: str, error_rate_threshold: float = 2) -> dict[str, Any]:
+def synthesize(
+    *, source: str, error_rate_threshold: float = 2, snap_start: bool = False
+) -> dict[str, Any]:
     app = App(context=cdk_context())
     stack = Stack(app, "CanaryTest")
     CanaryFunction(
@@ -38,6 +40,7 @@ def synthesize(*, source: str, error_rate_threshold: float = 2) -> dict[str, Any
         log_retention=logs.RetentionDays.TWO_WEEKS,
         log_level="INFO",
         error_rate_threshold_percent=error_rate_threshold,
+        snap_start=snap_start,
     )
     template: dict[str, Any] = Template.from_stack(stack).to_json()
     return template
@@ -96,3 +99,18 @@ def test_without_a_hook_no_hook_function_is_created() -> None:
     assert len(resources(template, "AWS::Lambda::Function")) == 1
     _, alias = only(template, "AWS::Lambda::Alias")
     assert "BeforeAllowTrafficHook" not in alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+
+
+def test_switching_snap_start_publishes_a_new_version() -> None:
+    """A version published before SnapStart was on has no snapshot (and keeps none after): the
+    switch must be part of the version's hash, or the alias would stay on a version that
+    cold-starts the old way."""
+    source = "def handler(event, context):\n    return 1\n"
+    off = synthesize(source=source)
+    on = synthesize(source=source, snap_start=True)
+    assert only(on, "AWS::Lambda::Function")[1]["Properties"]["SnapStart"] == {
+        "ApplyOn": "PublishedVersions"
+    }
+    assert "SnapStart" not in only(off, "AWS::Lambda::Function")[1]["Properties"]
+    assert only(off, "AWS::Lambda::Version")[0] != only(on, "AWS::Lambda::Version")[0]
+    assert only(off, "AWS::Lambda::Alias")[0] == only(on, "AWS::Lambda::Alias")[0]

@@ -362,3 +362,35 @@ def test_the_email_worker_is_capped_by_its_event_source_not_a_reservation(
     assert mapping["Properties"]["ScalingConfig"] == {
         "MaximumConcurrency": stage.config.compute.email_worker.max_concurrency
     }
+
+
+SNAP_START_STAGES = {"dev": False, "staging": True, "prod": True}
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_snap_start_is_on_where_latency_matters_and_the_alias_points_at_a_version(
+    stage: SynthesizedStage, service: str
+) -> None:
+    """SnapStart applies to published versions only; $LATEST never restores from a snapshot."""
+    _, resource = function(stage, service)
+    _, live = alias(stage, service)
+    snap_start = resource["Properties"].get("SnapStart")
+    assert stage.config.compute.snap_start is SNAP_START_STAGES[stage.config.name]
+    if SNAP_START_STAGES[stage.config.name]:
+        assert snap_start == {"ApplyOn": "PublishedVersions"}
+    else:
+        assert snap_start is None
+    version_id = live["Properties"]["FunctionVersion"]["Fn::GetAtt"]
+    assert version_id[1] == "Version"
+    assert stage.compute["Resources"][version_id[0]]["Type"] == "AWS::Lambda::Version"
+
+
+def test_the_pre_traffic_hooks_never_snap_start(stage: SynthesizedStage) -> None:
+    """A hook runs once per deployment: a snapshot would only add its cache and the wait."""
+    hooks = [
+        resource
+        for logical_id, resource in resources(stage.compute, "AWS::Lambda::Function").items()
+        if "PreTrafficHook" in logical_id
+    ]
+    assert len(hooks) == (2 if stage.config.compute.pre_traffic_hook else 0)
+    assert all("SnapStart" not in hook["Properties"] for hook in hooks)

@@ -363,6 +363,34 @@ def test_variable_cost_of_the_api_path(write_assembly: WriteAssembly, book: Pric
     assert line(result, "WorkerMapping", "polling").monthly_usd == pytest.approx(polls / 1e6 * 0.4)
 
 
+def test_snap_start_caches_each_live_version_and_charges_each_restore(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    # Given the API path with SnapStart on the API function (its alias serves the live version)
+    snap_start = {"SnapStart": {"ApplyOn": "PublishedVersions"}}
+    api = COMPUTE["ApiFunction"]
+    compute = {
+        **COMPUTE,
+        "ApiFunction": {**api, "Properties": {**api["Properties"], **snap_start}},
+        "ApiAlias": resource("AWS::Lambda::Alias", FunctionName=ref("ApiFunction")),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Compute": compute})
+
+    # When 10,000 requests a day arrive: 300,000 in the 30-day test month
+    result = estimate(cdk_out, book, requests_per_day=10_000)
+
+    # Then the fixed side caches the 512 MB snapshot all month (GB x seconds x price)
+    cache = line(result, "ApiAlias", "snapstart-cache")
+    assert cache.monthly_usd == pytest.approx(0.5 * 720 * 3600 * 0.000002)
+    # and every cold start (10 % in the test book) restores 0.5 GB
+    restore = line(result, "ApiFunction", "snapstart-restore", variable=True)
+    assert restore.monthly_usd == pytest.approx(300_000 * 0.1 * 0.5 * 0.0002)
+    # while the worker, without SnapStart, has neither charge
+    charges = {(i.resource, i.charge) for i in (*result.fixed, *result.variable)}
+    assert ("Worker", "snapstart-restore") not in charges
+    assert not [c for c in charges if c[0] == "ApiAlias" and c[1] == "provisioned"]
+
+
 def _routes(integration: str, count: int) -> dict[str, Any]:
     target = {"Fn::Join": ["", ["integrations/", ref(integration)]]}
     return {

@@ -625,9 +625,10 @@ def _user_pool(res: Resource, _: _StageResources, book: PriceBook) -> list[LineI
 def _alias(res: Resource, stage: _StageResources, book: PriceBook) -> list[LineItem]:
     provisioned = res.properties.get("ProvisionedConcurrencyConfig", {})
     environments = float(provisioned.get("ProvisionedConcurrentExecutions", 0))
-    if environments == 0:
-        return []
     functions = stage.function_behind(res, res.properties.get("FunctionName"))
+    items = _snapshot_cache(res, functions, book)
+    if environments == 0:
+        return items
     if not functions:
         raise NotPricedError("provisioned concurrency on a function outside this stack")
     function = functions[0]
@@ -638,7 +639,30 @@ def _alias(res: Resource, stage: _StageResources, book: PriceBook) -> list[LineI
     )
     gb_seconds = environments * _memory_gb(function) * book.seconds_per_month
     what = f"provisioned concurrency {environments:g} x {_memory_gb(function) * 1024:g} MB"
-    return [_line(res, "provisioned", what, gb_seconds, price)]
+    return [*items, _line(res, "provisioned", what, gb_seconds, price)]
+
+
+def _snap_starts(function: Resource) -> bool:
+    snap_start = function.properties.get("SnapStart") or {}
+    return bool(snap_start.get("ApplyOn") == "PublishedVersions")
+
+
+def _snapshot_cache(alias: Resource, functions: list[Resource], book: PriceBook) -> list[LineItem]:
+    """The snapshot of the version the alias serves, cached all month. The version a deploy
+    replaces is deleted once the traffic shift succeeded: its 3-hour minimum is cents."""
+    if not functions or not _snap_starts(functions[0]):
+        return []
+    memory = _memory_gb(functions[0])
+    what = f"SnapStart snapshot cache of the live version ({memory * 1024:g} MB)"
+    return [
+        _line(
+            alias,
+            "snapstart-cache",
+            what,
+            memory * book.seconds_per_month,
+            book.prices.lambda_snapstart_cache_gb_second,
+        )
+    ]
 
 
 def _event_source_mapping(res: Resource, stage: _StageResources, book: PriceBook) -> list[LineItem]:
@@ -919,6 +943,16 @@ def _lambda_items(
         invocations * memory * billed_ms / 1000,
         price,
     )
+    if _snap_starts(function):
+        # The INIT above stays in as an upper bound: a restore bills its own (shorter) restore
+        # duration instead of INIT.
+        yield _line(
+            function,
+            "snapstart-restore",
+            f"{role} function SnapStart restores (one per cold start)",
+            invocations * a.cold_start_fraction.value * memory,
+            book.prices.lambda_snapstart_restore_gb,
+        )
     yield from _log_items(
         function,
         stage,

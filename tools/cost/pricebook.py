@@ -82,6 +82,8 @@ class Prices(_Strict):
     lambda_arm_gb_second: Price
     lambda_x86_gb_second: Price
     lambda_arm_provisioned_gb_second: Price
+    lambda_snapstart_cache_gb_second: Price
+    lambda_snapstart_restore_gb: Price
     lambda_x86_provisioned_gb_second: Price
     http_api_million: Price
     cloudfront_https_10k: Price

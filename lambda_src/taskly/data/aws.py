@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
+from taskly import snapshot
 from taskly.errors import DependencyUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,16 @@ def client(service: str) -> Any:
             retries={"mode": "standard", "max_attempts": 3},
         ),
     )
+
+
+@snapshot.after_restore
+def _forget_clients() -> None:
+    """A client (or boto3's default session) from before the snapshot keeps signing with the
+    credentials it resolved then: the session caches them, and a snapshot outlives them."""
+    client.cache_clear()
+    boto3: Any = sys.modules.get("boto3")
+    if boto3 is not None:
+        boto3.DEFAULT_SESSION = None
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from bson import ObjectId
 from pymongo import errors as mongo_errors
 from pymongo.collection import Collection
 
-from taskly import invocation
+from taskly import invocation, snapshot
 from taskly.data.database_secret import DocDbSecret
 from taskly.errors import (
     ConflictError,
@@ -41,6 +42,7 @@ CONNECT_TIMEOUT_MS = 2000
 SERVER_SELECTION_TIMEOUT_MS = 2000
 SECRET_MAX_AGE_SECONDS = 300
 AUTHENTICATION_FAILED = 18
+OBJECT_ID_COUNTER_LIMIT = 0xFFFFFF + 1  # bson's 3-byte counter
 
 # (name, keys): owner first so no query can scan another user's tasks.
 INDEXES: tuple[tuple[str, list[tuple[str, int]]], ...] = (
@@ -170,6 +172,8 @@ class DocumentDbConnection:
         self._secret_loader = secret_loader or _load_secret
         self._client: Any = None
         self._force_secret_refresh = False
+        # A client in a snapshot holds sockets that the restored environment no longer has.
+        snapshot.after_restore(self.drop_client)
 
     def collection(self) -> Collection[dict[str, Any]]:
         if self._client is None:
@@ -187,8 +191,12 @@ class DocumentDbConnection:
 
     def reset(self) -> None:
         """Drop the client (after an authentication failure: the secret was rotated)."""
-        client, self._client = self._client, None
+        self.drop_client()
         self._force_secret_refresh = True
+
+    def drop_client(self) -> None:
+        """Close the client, if any; the next ``collection()`` connects again."""
+        client, self._client = self._client, None
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close()
@@ -216,6 +224,28 @@ def _load_secret(secret_arn: str, force_fetch: bool) -> Mapping[str, Any]:
 
 
 _PROVIDER: Any = None
+
+
+@snapshot.after_restore
+def _forget_secrets_provider() -> None:
+    # Its boto3 client would sign with the credentials it found at init.
+    global _PROVIDER  # noqa: PLW0603 - the cache the hook empties
+    _PROVIDER = None
+
+
+@snapshot.after_restore
+def _renew_object_id_state() -> None:
+    """New ObjectId random value and counter for this environment.
+
+    pymongo gives each new document its ``_id`` on the client: 4 bytes of time, 5 random bytes
+    drawn once per process, a 3-byte counter started at a random value. bson draws them at
+    import, during init, so every environment restored from one snapshot would share them and
+    two inserts in the same second could collide on ``_id``. bson redraws the random bytes
+    when the process id changes (its fork guard), which a restore does not do; this forces it.
+    """
+    with ObjectId._inc_lock:
+        ObjectId._pid = -1
+        ObjectId._inc = secrets.randbelow(OBJECT_ID_COUNTER_LIMIT)
 
 
 def _secrets_provider(provider_class: Any, config_class: Any) -> Any:

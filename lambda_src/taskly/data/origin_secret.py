@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from taskly import snapshot
 from taskly.errors import ConfigurationError, DependencyUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,13 @@ class SecretsManagerOriginSecret:
         self._client_factory = client_factory or _default_client
         self._client: Any = None
         self._providers: dict[str, Any] = {}
+        # Built at init (handlers hold one at module level): its client, if any existed by
+        # the snapshot, would sign with the init's credentials.
+        snapshot.after_restore(self._forget_client)
+
+    def _forget_client(self) -> None:
+        self._client = None
+        self._providers = {}
 
     def current(self, *, force_fetch: bool = False) -> str:
         return self._read(CURRENT, force_fetch=force_fetch)
