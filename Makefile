@@ -52,28 +52,23 @@ include $(sort $(wildcard mk/*.mk))
 help: ## List the targets, grouped as in README's "Make targets" table
 	@$(PYTHON) tools/make_help.py $(MAKEFILE_LIST)
 
-# --no-compile: pip would byte-compile every module it installs, about 40 s of CPU for
-# aws-cdk-lib's 250 submodules alone, of which the app imports some thirty; Python compiles
-# (and caches) what is imported on first use instead.
-PIP_INSTALL = -m pip install -q --no-compile
-
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
 $(APP_STAMP): requirements.txt | $(VENV)/bin/python
-	$(PY) $(PIP_INSTALL) -r requirements.txt
+	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
 # Tests synthesize in-process, so they need the pinned Node that jsii runs on.
 $(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lambda_src/requirements-docdb.txt | $(NODE_STAMP)
-	$(PY) $(PIP_INSTALL) -r requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/python -m pip install -q --upgrade pip
-	.venv-checkov/bin/python $(PIP_INSTALL) -r requirements-checkov.txt
+	.venv-checkov/bin/python -m pip install -q -r requirements-checkov.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
