@@ -7,20 +7,35 @@ outermost (so every log line carries the request), then ``capture_lambda_handler
 
 from __future__ import annotations
 
-import importlib.util
+import functools
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 
 # X-Ray subsegments for AWS SDK calls and, in the bundle that has pymongo (tasks), for database
-# commands. Powertools' default patches every library X-Ray supports, importing at init the
-# patch modules of sqlite3, requests, psycopg and more, which no function uses.
-TRACED_LIBRARIES = tuple(
-    name for name in ("botocore", "pymongo") if importlib.util.find_spec(name) is not None
-)
+# commands: nothing else. Powertools' default patches every library X-Ray supports at init,
+# importing the patch modules of sqlite3, requests, psycopg and more, which no function uses;
+# and patching botocore or pymongo imports them, which no health check and no request refused
+# before it reaches AWS or the database needs. So the tracer patches nothing at init and each
+# library is patched by ``trace_library`` where the data layer first loads it
+# (``taskly.data.aws.client``, ``taskly.data.documentdb.create_client``).
+TRACED_LIBRARIES = ("botocore", "pymongo")
 
 logger = Logger()
-tracer = Tracer(patch_modules=TRACED_LIBRARIES)
+tracer = Tracer(auto_patch=False)
 metrics = Metrics()
 
 API_CORRELATION_PATH = correlation_paths.API_GATEWAY_HTTP
+
+
+@functools.cache
+def trace_library(name: str) -> None:
+    """Patch ``name`` (one of TRACED_LIBRARIES) for X-Ray, once; no-op with tracing off.
+
+    Call it before the library's first client exists: X-Ray wraps botocore's client class
+    (any client, any time) but registers a pymongo command listener, which only clients
+    created after it get.
+    """
+    if name not in TRACED_LIBRARIES:
+        raise ValueError(f"{name!r} is not one of the traced libraries {TRACED_LIBRARIES}")
+    tracer.patch(modules=(name,))

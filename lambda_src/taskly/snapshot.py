@@ -8,12 +8,20 @@ and credentials out of init altogether (MongoClient, boto3 clients and secrets a
 first use, so after the restore); the hooks below drop them anyway should init ever create
 one, and renew the random state init does create (bson's ObjectId process identity).
 
+Before the snapshot, ``before_snapshot`` hooks prime the environment: they load what the
+handlers import only on first use (pymongo, boto3, Powertools utilities), so a restored
+environment has it in memory, as AWS recommends for SnapStart ("preload dependencies ... in
+your initialization code", or prime them). Priming loads code only: it creates no client,
+connection or credential, which would not survive the restore.
+
 The Python managed runtimes ship ``snapshot_restore_py`` (the Snapshot Restore for Python
 library; https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html):
 its ``register_after_restore`` hooks run in registration order, within the restore's
-10-second limit. It is not installed anywhere else (tests, ``make local``), so hooks go to a
-local registry there that nothing runs but ``run_after_restore_hooks`` (what the tests call
-to simulate a restore).
+10-second limit; its ``register_before_snapshot`` hooks run in reverse registration order,
+within the init phase's time limit, and only for a function with SnapStart on. It is not
+installed anywhere else (tests, ``make local``), so hooks go to a local registry there that
+nothing runs but ``run_after_restore_hooks`` and ``run_before_snapshot_hooks`` (what the
+tests and ``make bench`` call to simulate a snapshot and a restore).
 """
 
 from __future__ import annotations
@@ -27,18 +35,22 @@ logger = logging.getLogger(__name__)
 Hook = TypeVar("Hook", bound=Callable[[], Any])
 
 _LOCAL_HOOKS: list[Callable[[], Any]] = []
+_LOCAL_BEFORE_SNAPSHOT_HOOKS: list[Callable[[], Any]] = []
 
 
-def _runtime_registry() -> Callable[[Callable[[], Any]], Any] | None:
+def _runtime_registry(
+    name: str = "register_after_restore",
+) -> Callable[[Callable[[], Any]], Any] | None:
     try:
-        from snapshot_restore_py import register_after_restore
+        import snapshot_restore_py
     except ImportError:
         return None
-    registry: Callable[[Callable[[], Any]], Any] = register_after_restore
+    registry: Callable[[Callable[[], Any]], Any] = getattr(snapshot_restore_py, name)
     return registry
 
 
 _RUNTIME_REGISTER = _runtime_registry()
+_RUNTIME_REGISTER_BEFORE_SNAPSHOT = _runtime_registry("register_before_snapshot")
 
 
 def after_restore(hook: Hook) -> Hook:
@@ -53,4 +65,19 @@ def after_restore(hook: Hook) -> Hook:
 def run_after_restore_hooks() -> None:
     """What the runtime does after a restore, for the hooks of the local registry."""
     for hook in list(_LOCAL_HOOKS):
+        hook()
+
+
+def before_snapshot(hook: Hook) -> Hook:
+    """Run ``hook`` once before Lambda takes the snapshot (SnapStart only; a decorator too)."""
+    if _RUNTIME_REGISTER_BEFORE_SNAPSHOT is not None:
+        _RUNTIME_REGISTER_BEFORE_SNAPSHOT(hook)
+    else:
+        _LOCAL_BEFORE_SNAPSHOT_HOOKS.append(hook)
+    return hook
+
+
+def run_before_snapshot_hooks() -> None:
+    """What the runtime does before a snapshot, for the local registry (reverse order)."""
+    for hook in reversed(list(_LOCAL_BEFORE_SNAPSHOT_HOOKS)):
         hook()

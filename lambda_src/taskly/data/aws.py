@@ -1,12 +1,16 @@
 """boto3 clients and the mapping of AWS failures onto domain errors.
 
-boto3 is imported on first use, so a function that never calls AWS never pays for it.
+boto3 is imported on first use, so a function that never calls AWS never pays for it (health
+checks; a SnapStart function loads it before the snapshot, ``prime``). Every boto3 client of
+the functions comes from ``client`` (which patches botocore for X-Ray before the first one)
+or, with its own retry budget, from the DocumentDB secret's provider (which primes the same way).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import logging
 import sys
 from collections.abc import Iterator
@@ -14,6 +18,7 @@ from typing import Any
 
 from taskly import snapshot
 from taskly.errors import DependencyUnavailableError
+from taskly.observability import trace_library
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ TRANSIENT_ERROR_CODES = frozenset(
 @functools.cache
 def client(service: str) -> Any:
     """One client per service per execution environment, with short timeouts."""
+    prime()
     import boto3
     from botocore.config import Config
 
@@ -51,6 +57,12 @@ def client(service: str) -> Any:
             retries={"mode": "standard", "max_attempts": 3},
         ),
     )
+
+
+def prime() -> None:
+    """Patch botocore for X-Ray and load boto3; creates no session, client or credential."""
+    trace_library("botocore")
+    importlib.import_module("boto3")
 
 
 @snapshot.after_restore

@@ -7,12 +7,17 @@ the time the invocation has left. The secret may name the legacy MongoDB instead
 CA and connection settings (``taskly.data.database_secret``). Queries and aggregations are
 built by the pure functions below, and a unit test checks every operator they use against
 DocumentDB's supported list.
+
+pymongo (and bson) load with this module: the tasks handler imports it on the first request
+that reaches the repository, or before the SnapStart snapshot (``prime``), never at a plain
+init. A health check or a refused request never pays for the driver.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping
@@ -25,6 +30,7 @@ from pymongo import errors as mongo_errors
 from pymongo.collection import Collection
 
 from taskly import invocation, snapshot
+from taskly.data import aws
 from taskly.data.database_secret import DocDbSecret
 from taskly.errors import (
     ConflictError,
@@ -32,6 +38,7 @@ from taskly.errors import (
     NotFoundError,
 )
 from taskly.models.tasks import StatusCounts, Task, TaskCreate, TaskQuery, TaskStats, TaskStatus
+from taskly.observability import trace_library
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +148,7 @@ def create_client(secret: DocDbSecret, ca_file: Path) -> pymongo.MongoClient[dic
 
     ``ca_file`` is the bundled RDS CA bundle, used unless the secret carries its own CA.
     """
+    prime()  # X-Ray's command listener reaches only the clients created after it
     return pymongo.MongoClient(
         **secret.client_options(ca_file),
         connectTimeoutMS=CONNECT_TIMEOUT_MS,
@@ -210,10 +218,21 @@ class DocumentDbConnection:
         return DocDbSecret.parse(raw)
 
 
+def prime() -> None:
+    """Patch pymongo and botocore for X-Ray and load the secret's provider: no client, no I/O.
+
+    pymongo itself loads with this module, which the tasks handler imports on first use.
+    """
+    trace_library("pymongo")
+    aws.prime()
+    importlib.import_module("aws_lambda_powertools.utilities.parameters")
+
+
 def _load_secret(secret_arn: str, force_fetch: bool) -> Mapping[str, Any]:
     from aws_lambda_powertools.utilities import parameters
     from botocore.config import Config
 
+    aws.prime()  # its own client (its own retry budget), traced like every other
     provider = _secrets_provider(parameters.SecretsProvider, Config)
     value = provider.get(
         secret_arn, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=force_fetch

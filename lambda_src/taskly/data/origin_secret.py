@@ -10,6 +10,7 @@ for them.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -76,6 +77,14 @@ class SecretsManagerOriginSecret:
                 self._client = self._client_factory()
             provider = self._providers[stage] = _stage_provider(stage, self._client)
         return provider
+
+
+def prime() -> None:
+    """Load what the first read loads (boto3, Powertools parameters): no client, no I/O."""
+    from taskly.data import aws
+
+    aws.prime()
+    importlib.import_module("aws_lambda_powertools.utilities.parameters")
 
 
 def _default_client() -> Any:

@@ -8,6 +8,7 @@ that keeps failing (a poison message) reaches the DLQ after the queue's maxRecei
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ from taskly.settings import EmailWorkerSettings, load_settings
 
 settings = load_settings(EmailWorkerSettings)
 
-from taskly import invocation  # noqa: E402
+from taskly import invocation, snapshot  # noqa: E402
 from taskly.data.interfaces import EmailSender  # noqa: E402
 from taskly.logic.email import ShareNotifier  # noqa: E402
 from taskly.models.email import TaskSharedEmail  # noqa: E402
@@ -111,6 +112,16 @@ def worker() -> EmailWorker:
             table_name=settings.idempotency_table_name, boto3_client=client("dynamodb")
         ),
     )
+
+
+@snapshot.before_snapshot
+def prime() -> None:
+    """Load what ``worker`` loads on first use (boto3, idempotency, SES sender): no clients."""
+    from taskly.data import aws
+
+    aws.prime()
+    for module in ("taskly.data.messaging", "aws_lambda_powertools.utilities.idempotency"):
+        importlib.import_module(module)
 
 
 @logger.inject_lambda_context

@@ -1,12 +1,14 @@
 """Entry point of the ``profile`` function (outside the VPC, DynamoDB; also serves health).
 
 Imports neither pymongo nor boto3 at init: health checks never need them, and the preferences
-routes (with the origin check they pass first) load boto3 on their first call.
+routes (with the origin check they pass first) load boto3 on their first call. With SnapStart,
+``prime`` loads it before the snapshot instead.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,7 +17,7 @@ from taskly.settings import ProfileSettings, load_settings
 
 settings = load_settings(ProfileSettings)
 
-from taskly import invocation  # noqa: E402
+from taskly import invocation, snapshot  # noqa: E402
 from taskly.api import health as health_api  # noqa: E402
 from taskly.api import preferences as preferences_api  # noqa: E402
 from taskly.api.app import build_resolver, resolve  # noqa: E402
@@ -41,6 +43,15 @@ def preferences_service() -> PreferencesService:
 
 
 app.dependency_overrides[preferences_api.preferences_service] = preferences_service
+
+
+@snapshot.before_snapshot
+def prime() -> None:
+    """Load what the origin check and ``preferences_service`` load on first use: no clients."""
+    from taskly.data import origin_secret
+
+    origin_secret.prime()
+    importlib.import_module("taskly.data.dynamodb")
 
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)

@@ -1,11 +1,17 @@
 """Entry point of the ``tasks`` function (in the VPC, DocumentDB).
 
 Handler string: ``taskly.handlers.tasks.handler``.
+
+Init loads the router, the models and Powertools; the data layer (pymongo, boto3, the
+database secret's model) loads on first use: the first request that passes the origin check
+(boto3, the origin-verify secret) and then reaches the repository (pymongo). With SnapStart,
+``prime`` loads all of it before the snapshot instead, so a restored environment has it.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,12 +20,10 @@ from taskly.settings import TasksSettings, load_settings
 
 settings = load_settings(TasksSettings)
 
-# Every tasks request needs pymongo, so it loads during init (full CPU, before the first request).
-from taskly import invocation  # noqa: E402
+from taskly import invocation, snapshot  # noqa: E402
 from taskly.api import tasks as tasks_api  # noqa: E402
 from taskly.api.app import build_resolver, resolve  # noqa: E402
 from taskly.api.origin import OriginCheck  # noqa: E402
-from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository  # noqa: E402
 from taskly.data.origin_secret import SecretsManagerOriginSecret  # noqa: E402
 from taskly.logic.tasks import TasksService  # noqa: E402
 from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  # noqa: E402
@@ -44,6 +48,7 @@ def idempotency_store() -> Any:
 
 @functools.cache
 def tasks_service() -> TasksService:
+    from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository
     from taskly.data.messaging import SqsEmailQueue
 
     connection = DocumentDbConnection(
@@ -53,12 +58,23 @@ def tasks_service() -> TasksService:
     )
     return TasksService(
         repository=DocumentDbTaskRepository(connection=connection),
-        email_queue=SqsEmailQueue(queue_url=str(settings.email_queue_url)),
+        email_queue=SqsEmailQueue(queue_url=settings.email_queue_url),
         idempotency_store=idempotency_store,
     )
 
 
 app.dependency_overrides[tasks_api.tasks_service] = tasks_service
+
+
+@snapshot.before_snapshot
+def prime() -> None:
+    """Load what ``tasks_service`` and the origin check load on first use: code, no clients."""
+    from taskly.data import documentdb, origin_secret
+
+    origin_secret.prime()
+    documentdb.prime()
+    for module in ("taskly.data.messaging", "aws_lambda_powertools.utilities.idempotency"):
+        importlib.import_module(module)
 
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 os.environ.update(
@@ -103,3 +106,25 @@ def invoke(
         headers={name.lower(): value for name, value in (response.get("headers") or {}).items()},
         body=json.loads(text) if text else None,
     )
+
+
+LAMBDA_SRC = Path(__file__).resolve().parents[3] / "lambda_src"
+
+
+def run_fresh(code: str, *, tracing: bool = False) -> Any:
+    """Run ``code`` in a new interpreter with this suite's function environment; return the
+    JSON it prints last. ``tracing``: on, as in Lambda (``LAMBDA_TASK_ROOT`` set)."""
+    environment = {**os.environ, "PYTHONPATH": str(LAMBDA_SRC)}
+    if tracing:
+        del environment["POWERTOOLS_TRACE_DISABLED"]
+        environment["LAMBDA_TASK_ROOT"] = str(LAMBDA_SRC)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=LAMBDA_SRC,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])

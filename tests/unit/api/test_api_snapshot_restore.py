@@ -17,6 +17,7 @@ from typing import Any
 
 import mongomock
 import pytest
+from api_unit_support import run_fresh
 from bson import ObjectId
 from taskly import snapshot
 from taskly.data import aws, origin_secret
@@ -103,16 +104,39 @@ def test_hooks_go_to_the_runtime_library_when_it_is_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     registered: list[object] = []
+    before: list[object] = []
     library = types.ModuleType("snapshot_restore_py")
     library.register_after_restore = registered.append  # type: ignore[attr-defined]
+    library.register_before_snapshot = before.append  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", library)
     register = snapshot._runtime_registry()
     assert register is not None
     register(print)
     assert registered == [print]
+    register_before = snapshot._runtime_registry("register_before_snapshot")
+    assert register_before is not None
+    register_before(repr)
+    assert before == [repr]
     monkeypatch.delitem(sys.modules, "snapshot_restore_py")
     monkeypatch.setattr("builtins.__import__", _refusing_import(__import__))
     assert snapshot._runtime_registry() is None
+
+
+def test_a_primed_tasks_function_draws_new_object_id_state_after_the_restore() -> None:
+    # Priming loads bson before the snapshot (so its random state is in it); the hook that
+    # redraws it must be registered by then. A fresh interpreter: init, prime, "restore".
+    probe = (
+        "import json, taskly.handlers.tasks\n"
+        "from taskly import snapshot\n"
+        "snapshot.run_before_snapshot_hooks()\n"
+        "from bson import ObjectId\n"
+        "before = ObjectId().binary\n"
+        "snapshot.run_after_restore_hooks()\n"
+        "after = ObjectId().binary\n"
+        "print(json.dumps([before.hex(), after.hex()]))"
+    )
+    before, after = (bytes.fromhex(value) for value in run_fresh(probe))
+    assert before[4:9] != after[4:9]
 
 
 def _refusing_import(real: Any) -> Any:
