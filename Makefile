@@ -28,6 +28,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export PYTHONPATH := $(CURDIR)
+# Nothing is byte-compiled at install (that would be all 650 MB of the virtualenvs, most of it
+# aws-cdk-lib modules nothing here imports); the first process to import a module writes its
+# bytecode. So that also holds on a machine that sets PYTHONDONTWRITEBYTECODE: there, every
+# process would compile the aws-cdk-lib modules it imports from source again (seconds each).
+export PYTHONDONTWRITEBYTECODE :=
 
 # Run a pytest suite; pytest's exit code 5 ("no tests collected") means a suite went
 # missing (renamed folder, broken collection), which must fail CI loudly, not pass quietly.
@@ -52,23 +57,28 @@ include $(sort $(wildcard mk/*.mk))
 help: ## List the targets, grouped as in README's "Make targets" table
 	@$(PYTHON) tools/make_help.py $(MAKEFILE_LIST)
 
+# uv (pinned in requirements-dev.txt) installs the pinned requirements: seconds where pip takes
+# a minute. pip stays in the virtualenv: the Lambda bundler runs it for the ARM64 wheels, and
+# its version is part of every bundle's cache key.
+UV_VERSION := $(shell sed -n 's/^uv==//p' requirements-dev.txt)
+UV_INSTALL := $(VENV)/bin/uv pip install --quiet --python
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade pip uv==$(UV_VERSION)
 
 $(APP_STAMP): requirements.txt | $(VENV)/bin/python
-	$(PY) -m pip install -q -r requirements.txt
+	$(UV_INSTALL) $(PY) -r requirements.txt
 	touch $@
 
 # Tests synthesize in-process, so they need the pinned Node that jsii runs on.
 $(DEV_STAMP): $(APP_STAMP) requirements-dev.txt lambda_src/requirements.txt lambda_src/requirements-docdb.txt | $(NODE_STAMP)
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(UV_INSTALL) $(PY) -r requirements-dev.txt
 	touch $@
 
-$(CHECKOV_STAMP): requirements-checkov.txt
-	$(PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/python -m pip install -q --upgrade pip
-	.venv-checkov/bin/python -m pip install -q -r requirements-checkov.txt
+$(CHECKOV_STAMP): requirements-checkov.txt | $(VENV)/bin/python
+	$(PYTHON) -m venv --without-pip .venv-checkov
+	$(UV_INSTALL) .venv-checkov/bin/python -r requirements-checkov.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

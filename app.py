@@ -20,7 +20,7 @@ from cdk_constructs.alarm_topic import notify
 from cdk_constructs.dms_replication import regional_ca_bundle
 from cdk_constructs.document_db import DOCDB_PORT
 from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
-from cdk_constructs.local_python_bundler import BundlingError
+from cdk_constructs.local_python_bundler import BUNDLING_FAILED, BundlingError
 from cdk_constructs.ops_dashboard import DashboardFunction
 from cdk_constructs.retention import retention_days
 from stacks.alerts_stack import AlertsStack
@@ -299,10 +299,11 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except RuntimeError as error:
-        # A local bundling failure comes back through jsii; its last part names the cause.
-        if "Failed to bundle asset" not in str(error):
+        # A bundle is built while CDK binds the function's code: its error comes back through
+        # jsii as a plain RuntimeError that keeps only the message.
+        if not str(error).startswith(BUNDLING_FAILED):
             raise
-        print(f"error: {str(error).rsplit('RuntimeError: ', 1)[-1]}", file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         return 1
     try:
         app.synth()

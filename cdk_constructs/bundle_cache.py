@@ -3,16 +3,19 @@
 Two kinds of entries under one root (``build/cache`` in the repository, outside ``cdk.out``, so
 ``make synth`` may delete ``cdk.out`` without losing them):
 
-- ``bundles/<key>/``: a finished bundle (``content/``) and its ``manifest.json`` (every file's
-  size, mode and SHA-256). ``key`` is a hash over everything that determines the content (see
-  ``PythonBundle.cache_key``), so an entry is never updated in place, only added or dropped.
+- ``bundles/<key>/``: a finished bundle as the zip Lambda receives (``bundle.zip``, written
+  deterministically: sorted entries, fixed dates and modes) and its ``manifest.json`` (the zip's
+  size and SHA-256, and how many files it holds). ``key`` is a hash over everything that
+  determines the content (see ``PythonBundle.cache_key``), so an entry is never updated in
+  place, only added or dropped. ``cdk synth`` stages that one file as the function's asset:
+  nothing is unpacked or copied file by file, and ``cdk deploy`` uploads it as it is.
 - ``wheels/<key>/``: the wheels of one lock file for one platform, as ``pip download`` left
   them; ``key`` hashes the lock's bytes and the platform. A bundle whose runtime code changed
   installs from here with ``pip --no-index``: no network at all.
 
 Every entry is written into a temporary sibling directory and renamed into place, so a reader
-sees a complete entry or none. A bundle entry is verified against its manifest while it is
-copied out; a mismatch (a file edited, truncated or missing) drops the entry and the bundle is
+sees a complete entry or none. A bundle's zip is checked against its manifest before it is
+handed out; a mismatch (edited, truncated or missing) drops the entry and the bundle is
 rebuilt. A damaged wheel fails pip's ``--require-hashes`` check: the wheel set is dropped and
 downloaded once more. Least recently used entries beyond a small budget are removed.
 """
@@ -26,13 +29,19 @@ import shutil
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 DEFAULT_CACHE_ROOT = Path(__file__).resolve().parents[1] / "build" / "cache"
 MANIFEST = "manifest.json"
-CONTENT = "content"
+ARCHIVE = "bundle.zip"
+# Lambda reads the files; the mode only has to let the runtime's user read (and run) them.
+FILE_MODE = 0o644
+EXECUTABLE_MODE = 0o755
+# Any fixed date: the zip's bytes then depend only on the files (zip cannot store 1970).
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # Enough for every bundle of the app in a few recent states of the source tree (~20-40 MiB
 # each); older entries are rebuilt from the wheel cache in seconds when needed again.
 MAX_BUNDLES = 16
@@ -51,60 +60,47 @@ class BundleCache:
 
     # -- bundles ---------------------------------------------------------------------------
 
-    def restore(self, key: str, output_dir: Path) -> bool:
-        """Copy the bundle ``key`` into ``output_dir``; False if absent or damaged.
-
-        On False, ``output_dir`` holds nothing from the cache (a damaged entry is dropped).
-        """
+    def archive(self, key: str) -> Path | None:
+        """The verified zip of bundle ``key``; None if absent or damaged (then dropped)."""
         entry = self._bundles / key
-        output_dir.mkdir(parents=True, exist_ok=True)
-        present = {path.name for path in output_dir.iterdir()}
         try:
             manifest = json.loads((entry / MANIFEST).read_text())
             if manifest["key"] != key:
                 raise ValueError("the manifest names another entry")
-            files: dict[str, dict[str, int | str]] = manifest["files"]
-            for relative, expected in sorted(files.items()):
-                if Path(relative).is_absolute() or ".." in Path(relative).parts:
-                    raise ValueError(f"unsafe path {relative!r}")
-                target = output_dir / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                size, digest = _copy_verified(entry / CONTENT / relative, target)
-                if (size, digest) != (expected["size"], expected["sha256"]):
-                    raise ValueError(f"{relative} differs from the manifest")
-                target.chmod(int(expected["mode"]))
-            on_disk = sum(1 for path in (entry / CONTENT).rglob("*") if not path.is_dir())
-            if on_disk != len(files):
-                raise ValueError("files that the manifest does not list")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as problem:
-            # Leave nothing behind: pip -t skips a package whose folder already exists.
-            for path in output_dir.iterdir():
-                if path.name not in present:
-                    _remove(path)
+            size, digest = _size_and_digest(entry / ARCHIVE)
+            if (size, digest) != (manifest["size"], manifest["sha256"]):
+                raise ValueError(f"{ARCHIVE} differs from the manifest")
+        except (OSError, ValueError, KeyError, TypeError) as problem:
             if entry.exists():
                 self._drop(entry, reason=str(problem) or type(problem).__name__)
-            return False
+            return None
         # The manifest's age is the entry's last use: eviction keeps the recently used ones.
         with suppress(OSError):
             os.utime(entry / MANIFEST)
+        return entry / ARCHIVE
+
+    def restore(self, key: str, output_dir: Path) -> bool:
+        """Unpack the bundle ``key`` into ``output_dir``; False if absent or damaged.
+
+        On False, ``output_dir`` holds nothing from the cache: the zip is verified first.
+        """
+        archive = self.archive(key)
+        if archive is None:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            return False
+        unzip(archive, output_dir)
         return True
 
-    def store(self, key: str, bundle_dir: Path) -> None:
-        """Add ``bundle_dir`` as the entry ``key`` (a no-op if a complete one exists)."""
-        files: dict[str, dict[str, int | str]] = {}
+    def store(self, key: str, bundle_dir: Path) -> Path:
+        """Zip ``bundle_dir`` as the entry ``key`` (kept if a complete one exists); its zip."""
         with self._temporary(self._bundles) as staging:
-            for source in sorted(bundle_dir.rglob("*")):
-                if source.is_dir():
-                    continue
-                relative = source.relative_to(bundle_dir).as_posix()
-                target = staging / CONTENT / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                size, digest = _copy_verified(source, target)
-                mode = source.stat().st_mode & 0o777
-                files[relative] = {"size": size, "mode": mode, "sha256": digest}
-            (staging / MANIFEST).write_text(json.dumps({"key": key, "files": files}))
+            files = zip_directory(bundle_dir, staging / ARCHIVE)
+            size, digest = _size_and_digest(staging / ARCHIVE)
+            manifest = {"key": key, "size": size, "sha256": digest, "files": files}
+            (staging / MANIFEST).write_text(json.dumps(manifest))
             self._publish(staging, self._bundles / key)
-        self._evict(self._bundles, MAX_BUNDLES)
+        self._evict(self._bundles, MAX_BUNDLES, keep_also=key)
+        return self._bundles / key / ARCHIVE
 
     # -- wheels ----------------------------------------------------------------------------
 
@@ -163,7 +159,7 @@ class BundleCache:
         if reason is not None:
             print(f"bundle cache: dropped entry {entry.name[:12]}: {reason}", file=sys.stderr)
 
-    def _evict(self, parent: Path, keep: int) -> None:
+    def _evict(self, parent: Path, keep: int, *, keep_also: str | None = None) -> None:
         now = time.time()
         entries = []
         for path in parent.iterdir():
@@ -176,23 +172,48 @@ class BundleCache:
                 else:
                     entries.append((modified, path))
         for _, path in sorted(entries, reverse=True)[keep:]:
-            self._drop(path)
+            if path.name != keep_also:  # just stored: about to be staged by this synth
+                self._drop(path)
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
+def zip_directory(source: Path, archive: Path) -> int:
+    """Zip the files under ``source`` deterministically; return how many were written.
+
+    Sorted entries, one fixed date, modes reduced to readable or executable, and no directory
+    entries: the same files give the same zip on every run.
+    """
+    count = 0
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in sorted(source.rglob("*")):
+            if path.is_dir():
+                continue
+            info = zipfile.ZipInfo(path.relative_to(source).as_posix(), ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            executable = path.stat().st_mode & 0o111
+            info.external_attr = (EXECUTABLE_MODE if executable else FILE_MODE) << 16
+            zf.writestr(info, path.read_bytes(), compresslevel=9)
+            count += 1
+    return count
 
 
-def _copy_verified(source: Path, target: Path) -> tuple[int, str]:
-    """Copy ``source`` to ``target``; return the size and SHA-256 of what was copied."""
+def unzip(archive: Path, output_dir: Path) -> None:
+    """Unpack ``archive`` (one of this cache's zips) into ``output_dir`` with its modes."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            target = output_dir / info.filename
+            if Path(info.filename).is_absolute() or ".." in Path(info.filename).parts:
+                raise ValueError(f"unsafe path {info.filename!r} in {archive}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(info))
+            target.chmod((info.external_attr >> 16) & 0o777 or FILE_MODE)
+
+
+def _size_and_digest(path: Path) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
-    with source.open("rb") as reader, target.open("wb") as writer:
+    with path.open("rb") as reader:
         while chunk := reader.read(CHUNK):
             digest.update(chunk)
-            writer.write(chunk)
             size += len(chunk)
     return size, digest.hexdigest()

@@ -1,8 +1,8 @@
 """Build a Python Lambda bundle for ARM64 on this machine: pip with wheels only, no Docker.
 
-CDK asks an asset's ``local`` bundler first and falls back to Docker when it returns False.
-This bundler never returns False: it either produces the bundle or raises
-:class:`BundlingError` with the failing step, so ``cdk synth`` never reaches for Docker.
+The bundle is built in Python, before CDK sees it, and handed to CDK as a finished zip: CDK's
+own bundling (which would fall back to Docker) is never asked for. A failing step raises
+:class:`BundlingError` naming the step and what to do.
 
 The asset hash is computed up front from the bundle's inputs (:meth:`PythonBundle.fingerprint`):
 the source packages, the locked requirements and the extra files, plus the target platform.
@@ -12,9 +12,10 @@ exactly when one of them changed; bundling is skipped entirely where no stack ne
 (:func:`unbundled_asset_hash`): its content is the raw source, not the bundle.
 
 Each bundle is built once per input (:mod:`cdk_constructs.bundle_cache`): a bundle whose
-inputs, bundler and pip are unchanged is copied from ``build/cache`` (verified file by file)
-instead of re-running pip, and pip installs from a wheel cache keyed by the lock file's hash
-(``--no-index``), so a changed runtime file needs no download and a second synth no network.
+inputs, bundler and pip are unchanged is the zip already in ``build/cache`` (checked against
+its manifest), which CDK stages as one file; pip installs from a wheel cache keyed by the lock
+file's hash (``--no-index``), so a changed runtime file needs no download and a second synth
+no network.
 """
 
 from __future__ import annotations
@@ -25,24 +26,20 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import jsii
 from aws_cdk import (
     AssetHashType,
-    BundlingOptions,
     CfnResource,
-    DockerImage,
-    ILocalBundling,
     Stack,
 )
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from cdk_constructs.bundle_cache import BundleCache
+from cdk_constructs.bundle_cache import BundleCache, unzip
 
 # Lambda's Python 3.13 ARM64 runtime (Amazon Linux 2023, glibc 2.34) runs manylinux2014 wheels.
 PIP_PLATFORM = "manylinux2014_aarch64"
@@ -74,12 +71,21 @@ UNUSED_PACKAGE_DATA = (
 # The bundler's own code is part of every cache key: a change to it rebuilds every bundle.
 BUNDLER_SOURCES = (Path(__file__), Path(__file__).with_name("bundle_cache.py"))
 PIP_TIMEOUT_SECONDS = 600
-# CDK requires an image even for local bundling; this name is never pulled (see try_bundle).
-NO_DOCKER_IMAGE = "taskly/local-bundling-only"
 
 
 class BundlingError(RuntimeError):
-    """A bundle could not be built; the message names the step and what to do."""
+    """A bundle could not be built; the message names the step and what to do.
+
+    Bundles are built while CDK binds a function's code, inside a jsii callback: the error
+    reaches the app as a plain RuntimeError carrying only this message, so the message starts
+    with :data:`BUNDLING_FAILED`, which the app recognises.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{BUNDLING_FAILED}{message}")
+
+
+BUNDLING_FAILED = "bundling failed: "
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,30 +158,48 @@ class PythonBundle:
         return digest.hexdigest()
 
     def build(self, output_dir: Path, *, cache: BundleCache | None = None) -> bool:
-        """Write the bundle into ``output_dir`` (created if needed, expected empty).
+        """Write the bundle's files into ``output_dir`` (created if needed, expected empty).
 
-        With a ``cache``, an unchanged bundle is copied from it and a changed one installs from
-        the cached wheels of its lock file; returns True when the bundle came from the cache.
-        Without one, pip installs from the package index.
+        With a ``cache``, the files come from the bundle's cached zip (built first if needed,
+        see :meth:`archive`); returns True when that zip was in the cache already. Without
+        one, pip installs from the package index.
         """
-        output_dir.mkdir(parents=True, exist_ok=True)
         if cache is None:
-            if self.requirements is not None:
-                _pip_install(self.requirements, output_dir)
-            self._finish(output_dir)
+            self._build_into(output_dir, cache=None)
             return False
+        archive, cached = self.archive(cache)
+        unzip(archive, output_dir)
+        return cached
+
+    def archive(self, cache: BundleCache) -> tuple[Path, bool]:
+        """The bundle as the zip Lambda receives, from ``cache`` or built into it.
+
+        Returns the zip's path (inside the cache) and whether it was cached already. A changed
+        bundle installs from the cached wheels of its lock file: no network once they are there.
+        """
         key = self.cache_key()
-        if cache.restore(key, output_dir):
-            return True
+        cached = cache.archive(key)
+        if cached is not None:
+            return cached, True
+        with tempfile.TemporaryDirectory(prefix="taskly-bundle-") as scratch:
+            content = Path(scratch) / "content"
+            self._build_into(content, cache=cache)
+            try:
+                return cache.store(key, content), False
+            except OSError as error:
+                raise BundlingError(
+                    f"could not write the bundle into {cache.root}: {error}; "
+                    "free some disk space or remove the folder, then synthesize again"
+                ) from error
+
+    def _build_into(self, output_dir: Path, *, cache: BundleCache | None) -> None:
+        output_dir.mkdir(parents=True, exist_ok=True)
         if self.requirements is not None:
-            self._install_from_wheel_cache(self.requirements, output_dir, cache)
+            if cache is None:
+                _pip_install(self.requirements, output_dir)
+            else:
+                self._install_from_wheel_cache(self.requirements, output_dir, cache)
         self._finish(output_dir)
-        try:
-            cache.store(key, output_dir)
-        except OSError as error:
-            # The bundle is complete; only the next synth loses the shortcut.
-            print(f"bundle cache: could not store the bundle: {error}", file=sys.stderr)
-        return False
 
     def _install_from_wheel_cache(
         self, requirements: Path, output_dir: Path, cache: BundleCache
@@ -314,25 +338,6 @@ def _run_pip(arguments: list[str], requirements: Path, *, action: str) -> None:
         )
 
 
-@jsii.implements(ILocalBundling)
-class LocalPythonBundler:
-    """CDK's local bundling hook for a :class:`PythonBundle`."""
-
-    def __init__(self, bundle: PythonBundle, *, cache: BundleCache | None = None) -> None:
-        self.bundle = bundle
-        self.cache = cache or BundleCache()
-
-    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
-        # Returning False would make CDK run Docker; raise instead so the cause is visible.
-        try:
-            self.bundle.build(Path(output_dir), cache=self.cache)
-        except BundlingError:
-            raise
-        except Exception as error:
-            raise BundlingError(f"local bundling into {output_dir} failed: {error}") from error
-        return True
-
-
 def bundled_code(
     *, root: Path, bundle: PythonBundle, cache: BundleCache | None = None
 ) -> lambda_.Code:
@@ -357,7 +362,7 @@ def unbundled_asset_hash(bundle: PythonBundle) -> str:
 
 
 class _BundledCode(lambda_.Code):
-    """Defers the choice of asset hash to ``bind``, where the function's stack says whether
+    """Defers the choice of asset to ``bind``, where the function's stack says whether
     bundling runs."""
 
     def __init__(self, *, root: Path, bundle: PythonBundle, cache: BundleCache | None) -> None:
@@ -372,19 +377,27 @@ class _BundledCode(lambda_.Code):
         stack = Stack.of(scope)
         key = stack.node.path
         if key not in self._assets:
-            self._assets[key] = lambda_.Code.from_asset(
-                str(self._root),
-                asset_hash_type=AssetHashType.CUSTOM,
-                asset_hash=(
-                    self._bundle.fingerprint()
-                    if stack.bundling_required
-                    else unbundled_asset_hash(self._bundle)
-                ),
-                bundling=BundlingOptions(
-                    image=DockerImage.from_registry(NO_DOCKER_IMAGE),
-                    local=LocalPythonBundler(self._bundle, cache=self._cache),
-                ),
-            )
+            if stack.bundling_required:
+                # The cached zip itself is the asset: CDK copies one file into cdk.out
+                # instead of thousands, and `cdk deploy` uploads it without re-zipping.
+                archive, cached = self._bundle.archive(self._cache or BundleCache())
+                if not cached:
+                    # Only a cache miss speaks: a warm synth stays quiet.
+                    print(
+                        f"Bundled {scope.node.path} ({archive.stat().st_size:,} bytes)",
+                        file=sys.stderr,
+                    )
+                self._assets[key] = lambda_.Code.from_asset(
+                    str(archive),
+                    asset_hash_type=AssetHashType.CUSTOM,
+                    asset_hash=self._bundle.fingerprint(),
+                )
+            else:
+                self._assets[key] = lambda_.Code.from_asset(
+                    str(self._root),
+                    asset_hash_type=AssetHashType.CUSTOM,
+                    asset_hash=unbundled_asset_hash(self._bundle),
+                )
         return self._assets[key]
 
     def bind(self, scope: Construct) -> lambda_.CodeConfig:

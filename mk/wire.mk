@@ -5,7 +5,7 @@
 WIRE_STAMP := $(VENV)/.wire-deps
 
 $(WIRE_STAMP): $(DEV_STAMP) requirements-wire.txt
-	$(PY) -m pip install -q -r requirements-wire.txt
+	$(UV_INSTALL) $(PY) -r requirements-wire.txt
 	touch $@
 
 setup: $(WIRE_STAMP)

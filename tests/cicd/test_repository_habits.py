@@ -1,8 +1,9 @@
-"""What a fork expects: a licence as package.json says, and pre-commit = `make lint`."""
+"""What a fork expects: a licence as package.json says, pre-commit = `make lint`, fast installs."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -48,3 +49,31 @@ def test_pre_commit_runs_exactly_the_checks_of_make_lint() -> None:
     entries = [re.sub(r"\s+--force-exclude\b", "", hook["entry"]) for hook in hooks]
     assert sorted(entries) == sorted(lint_commands())
     assert {hook["language"] for hook in hooks} == {"system"}
+
+
+def make_eval(expression: str, env: dict[str, str]) -> str:
+    """What make's recipes see: ``expression`` evaluated by a throwaway target."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "--eval", f"probe: ; @echo {expression}", "probe"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_recipes_write_bytecode_even_where_the_machine_forbids_it() -> None:
+    """Nothing is byte-compiled at install; the first import writes it. With the machine's
+    PYTHONDONTWRITEBYTECODE=1 passed through, every test process and every synth would compile
+    the aws-cdk-lib modules it imports from source again."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    flag = make_eval("$$($(PYTHON) -c 'import sys; print(sys.flags.dont_write_bytecode)')", env)
+    assert flag == "0"
+
+
+def test_the_installer_is_the_uv_that_requirements_dev_pins() -> None:
+    pinned = re.search(r"^uv==(\S+)$", (ROOT / "requirements-dev.txt").read_text(), re.M)
+    assert pinned
+    assert make_eval("$(UV_VERSION)", dict(os.environ)) == pinned.group(1)

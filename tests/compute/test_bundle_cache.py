@@ -11,8 +11,10 @@ need no pip (each pip run costs seconds here).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -154,22 +156,25 @@ def entry_of(cache: BundleCache, bundle: PythonBundle) -> Path:
     return cache.root / "bundles" / bundle.cache_key()
 
 
-def edit_a_file(entry: Path) -> None:
-    target = entry / "content" / "certs" / "ca.pem"
-    target.write_bytes(target.read_bytes().replace(b"BEGIN", b"BEGUN"))
+def flip_a_byte(entry: Path) -> None:
+    archive = entry / "bundle.zip"
+    content = bytearray(archive.read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    archive.write_bytes(bytes(content))
 
 
-def truncate_a_file(entry: Path) -> None:
-    target = entry / "content" / "alpha" / "handler.py"
-    target.write_bytes(target.read_bytes()[:5])
+def truncate_the_zip(entry: Path) -> None:
+    archive = entry / "bundle.zip"
+    archive.write_bytes(archive.read_bytes()[:50])
 
 
-def delete_a_file(entry: Path) -> None:
-    (entry / "content" / "alpha" / "handler.py").unlink()
+def delete_the_zip(entry: Path) -> None:
+    (entry / "bundle.zip").unlink()
 
 
-def add_a_file(entry: Path) -> None:
-    (entry / "content" / "alpha" / "injected.py").write_text("import os\n")
+def append_to_the_zip(entry: Path) -> None:
+    with (entry / "bundle.zip").open("ab") as archive:
+        archive.write(b"import os\n")
 
 
 def remove_the_manifest(entry: Path) -> None:
@@ -184,10 +189,10 @@ def truncate_the_manifest(entry: Path) -> None:
 @pytest.mark.parametrize(
     "damage",
     [
-        edit_a_file,
-        truncate_a_file,
-        delete_a_file,
-        add_a_file,
+        flip_a_byte,
+        truncate_the_zip,
+        delete_the_zip,
+        append_to_the_zip,
         remove_the_manifest,
         truncate_the_manifest,
     ],
@@ -213,7 +218,7 @@ def test_a_failed_restore_leaves_nothing_behind(source_only: PythonBundle, tmp_p
     # pip -t skips a package whose folder exists: a half-restored bundle must not remain
     cache = BundleCache(tmp_path / "cache")
     build(source_only, cache, tmp_path / "good")
-    edit_a_file(entry_of(cache, source_only))
+    flip_a_byte(entry_of(cache, source_only))
     output = tmp_path / "out"
     assert not cache.restore(source_only.cache_key(), output)
     assert list(output.iterdir()) == []
@@ -235,32 +240,59 @@ def test_a_damaged_wheel_is_downloaded_again(
     assert len(wheel.read_bytes()) > 100
 
 
-def test_an_interrupted_store_leaves_no_entry(
+def test_an_interrupted_store_stops_with_a_clear_error_and_leaves_no_entry(
     source_only: PythonBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = BundleCache(tmp_path / "cache")
-    # Given a bundle whose entry fails halfway through being written (disk full, killed)
-    copy = bundle_cache._copy_verified
-    calls = []
+    # Given a bundle whose zip fails halfway through being written (disk full, killed)
+    zip_directory = bundle_cache.zip_directory
 
-    def failing_copy(source: Path, target: Path) -> tuple[int, str]:
-        calls.append(source)
-        if len(calls) == 2:
-            raise OSError("No space left on device")
-        return copy(source, target)
+    def failing_zip(source: Path, archive: Path) -> int:
+        archive.write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("No space left on device")
 
-    monkeypatch.setattr(bundle_cache, "_copy_verified", failing_copy)
-    from_cache, built = build(source_only, cache, tmp_path / "first")
-    monkeypatch.setattr(bundle_cache, "_copy_verified", copy)
-    # Then the bundle itself is complete (caching is an optimisation, not a step that fails)
-    assert not from_cache
-    assert set(built) == {"alpha/__init__.py", "alpha/handler.py", "certs/ca.pem"}
+    monkeypatch.setattr(bundle_cache, "zip_directory", failing_zip)
+    # Then the build stops and says where and why (the zip is what synth stages)
+    with pytest.raises(BundlingError, match=r"could not write the bundle into .*No space left"):
+        source_only.build(tmp_path / "first", cache=cache)
+    monkeypatch.setattr(bundle_cache, "zip_directory", zip_directory)
     # And the cache holds no entry under the bundle's key and no temporary leftovers
     assert not entry_of(cache, source_only).exists()
     assert [path.name for path in (cache.root / "bundles").iterdir()] == []
     # And the next build does not take the half-written bundle for a complete one
-    from_cache, _ = build(source_only, cache, tmp_path / "second")
+    from_cache, built = build(source_only, cache, tmp_path / "second")
     assert not from_cache
+    assert set(built) == {"alpha/__init__.py", "alpha/handler.py", "certs/ca.pem"}
+
+
+def test_the_cached_zip_is_deterministic(source_only: PythonBundle, tmp_path: Path) -> None:
+    # Given the same bundle cached twice, in two caches, a source file touched in between
+    first, _ = source_only.archive(BundleCache(tmp_path / "one"))
+    os.utime(source_only.packages[0] / "handler.py", (0, 0))
+    second, _ = source_only.archive(BundleCache(tmp_path / "two"))
+    # Then the two zips are byte for byte the same (file dates do not leak into them)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_zipped_files_are_readable_by_the_runtime_and_executables_stay_executable(
+    tmp_path: Path,
+) -> None:
+    # Given pip's output with a private file and an executable one (a compiled extension)
+    content = tmp_path / "content"
+    (content / "pkg").mkdir(parents=True)
+    (content / "pkg" / "module.py").write_text("")
+    (content / "pkg" / "module.py").chmod(0o600)
+    (content / "pkg" / "_speedups.so").write_bytes(b"\x7fELF")
+    (content / "pkg" / "_speedups.so").chmod(0o700)
+    # When it is zipped and unzipped again
+    count = bundle_cache.zip_directory(content, tmp_path / "bundle.zip")
+    bundle_cache.unzip(tmp_path / "bundle.zip", tmp_path / "out")
+    # Then Lambda's user (not the file's owner) may read every file and run the executable
+    with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
+        modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in archive.infolist()}
+    assert count == 2
+    assert modes == {"pkg/_speedups.so": 0o755, "pkg/module.py": 0o644}
+    assert (tmp_path / "out" / "pkg" / "_speedups.so").stat().st_mode & 0o777 == 0o755
 
 
 def test_the_cache_key_follows_the_inputs_and_the_bundler(

@@ -1,17 +1,20 @@
 """Bundling without Docker: the asset hash follows the inputs, and one real bundle is built.
 
 ``test_real_tasks_bundle_through_cdk`` runs pip for manylinux2014_aarch64 (it needs PyPI, like
-``make synth``, unless the repository's bundle cache already holds the bundle) through CDK's
-local bundling hook, inspects what Lambda would receive, then synthesizes again with no
-package index reachable, as a second ``make synth`` does.
+``make synth``, unless the repository's bundle cache already holds the bundle), inspects the
+zip CDK staged (what Lambda receives), then synthesizes again with no package index reachable,
+as a second ``make synth`` does.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 
+from cdk_constructs.bundle_cache import unzip, zip_directory
 from cdk_constructs.local_python_bundler import (
     UNUSED_PACKAGE_DATA,
     BundlingError,
@@ -29,7 +33,6 @@ from cdk_constructs.local_python_bundler import (
 from stacks.compute_stack import CA_BUNDLE, CA_BUNDLE_PATH, service_bundles
 from stacks.route_table import LAMBDA_SRC
 from tests.compute.conftest import SynthesizedStage, by_path, cdk_context, go_offline
-from tools.bundle import zip_directory
 
 ELF_MAGIC = b"\x7fELF"
 EM_AARCH64 = 183
@@ -141,9 +144,10 @@ def test_asset_hash_is_the_same_in_every_app_and_shared_by_identical_bundles(
 
 
 def synthesize_function(outdir: Path, bundle: PythonBundle) -> Path:
-    """Synthesize one function with bundling on; return its staged asset directory."""
+    """Synthesize one function with bundling on; return its staged asset (one zip file)."""
     synthesize_function_app(outdir, bundle)
-    (asset,) = [path for path in outdir.glob("asset.*") if path.is_dir()]
+    (asset,) = outdir.glob("asset.*")
+    assert asset.is_file() and asset.suffix == ".zip", asset
     return asset
 
 
@@ -236,7 +240,9 @@ def test_real_tasks_bundle_through_cdk(tmp_path: Path, monkeypatch: pytest.Monke
     # Given the tasks bundle as the compute stack defines it
     bundle = service_bundles()["tasks"]
     # When CDK synthesizes a function with it, bundling on (no Docker on this machine)
-    asset = synthesize_function(tmp_path / "cdk.out", bundle)
+    staged = synthesize_function(tmp_path / "cdk.out", bundle)
+    asset = tmp_path / "unzipped"
+    unzip(staged, asset)
     # Then every shared object is an aarch64 ELF, for the compiled dependencies
     machines = elf_machines(asset)
     assert set(machines.values()) == {EM_AARCH64}
@@ -249,15 +255,12 @@ def test_real_tasks_bundle_through_cdk(tmp_path: Path, monkeypatch: pytest.Monke
     assert not (
         asset / "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css"
     ).exists()
-    zipped = zip_directory(asset, tmp_path / "tasks.zip")
-    print(f"\ntasks bundle: {zipped / 1024 / 1024:.2f} MiB zipped")
-    # And a second synth with nothing changed needs no package index: the same asset again
+    print(f"\ntasks bundle: {staged.stat().st_size / 1024 / 1024:.2f} MiB zipped")
+    # And a second synth with nothing changed needs no package index: the same zip again
     go_offline(monkeypatch)
     again = synthesize_function(tmp_path / "cdk.out.again", bundle)
-    assert again.name == asset.name
-    assert sorted(p.relative_to(again) for p in again.rglob("*")) == sorted(
-        p.relative_to(asset) for p in asset.rglob("*")
-    )
+    assert again.name == staged.name
+    assert again.read_bytes() == staged.read_bytes()
 
 
 def test_real_profile_bundle_has_no_documentdb_parts(tmp_path: Path) -> None:
@@ -268,9 +271,10 @@ def test_real_profile_bundle_has_no_documentdb_parts(tmp_path: Path) -> None:
     assert not (output / "certs").exists()
     assert not (output / "pymongo").exists()
     assert_nothing_but_runtime_files(output)
-    zipped = zip_directory(output, tmp_path / "profile.zip")
+    zip_directory(output, tmp_path / "profile.zip")
     shutil.rmtree(output)
-    print(f"\nprofile/email_worker bundle: {zipped / 1024 / 1024:.2f} MiB zipped")
+    size = (tmp_path / "profile.zip").stat().st_size
+    print(f"\nprofile/email_worker bundle: {size / 1024 / 1024:.2f} MiB zipped")
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -352,3 +356,37 @@ def test_no_function_serves_the_swagger_ui_the_bundles_leave_out() -> None:
         if "enable_swagger" in path.read_text()
     ]
     assert callers == [], "drop the swagger_ui patterns from UNUSED_PACKAGE_DATA first"
+
+
+# Runs app.py as `cdk synth` does, with every bundle missing from the cache and its wheels too.
+UNCACHED_APP = """
+import runpy, sys, uuid
+from cdk_constructs.local_python_bundler import PythonBundle
+PythonBundle.cache_key = lambda self: uuid.uuid4().hex
+PythonBundle.wheel_key = lambda self: uuid.uuid4().hex
+sys.argv = ["app.py"]
+runpy.run_path("app.py", run_name="__main__")
+"""
+
+
+def test_a_bundle_that_cannot_be_built_stops_synth_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundle is built inside a jsii callback, so its error reaches the app as a bare
+    RuntimeError; the app must still print one line, not a Python and a JavaScript traceback.
+    The cache keys are replaced so that pip really runs, against an unreachable index."""
+    go_offline(monkeypatch)
+    result = subprocess.run(
+        [sys.executable, "-c", UNCACHED_APP],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CDK_OUTDIR": str(tmp_path / "cdk.out")},
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=300,
+    )
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("b'")]
+    assert result.returncode == 1, result.stderr
+    assert lines == [lines[0]], result.stderr
+    assert re.match(r"error: bundling failed: pip could not download \S+\.lock", lines[0])
+    assert not list((tmp_path / "cdk.out").glob("*.template.json"))
