@@ -27,7 +27,7 @@ openapi: $(DEV_STAMP) ## Regenerate docs/openapi.json from the routers
 	mv docs/openapi.json.tmp docs/openapi.json
 
 .PHONY: bench
-bench: $(DEV_STAMP) ## Cold import per handler ÷ (import boto3 + one client); warm p50/p99 of 3 routes
+bench: $(DEV_STAMP) ## Cold import per handler ÷ (import boto3 + one client), + first-use loads; warm p50/p99 of 3 routes
 	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.bench_api
 
 .PHONY: test-api

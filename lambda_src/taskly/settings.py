@@ -38,7 +38,9 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 class FunctionSettings(BaseModel):
     """Variables every function reads (Powertools picks them up too)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+    # defer_build: a function validates one of these models; the others (and the bases) are
+    # never built, so their validators are not compiled at its init.
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False, defer_build=True)
 
     service_name: str = Field(alias="POWERTOOLS_SERVICE_NAME", min_length=1)
     metrics_namespace: str = Field(alias="POWERTOOLS_METRICS_NAMESPACE", min_length=1)

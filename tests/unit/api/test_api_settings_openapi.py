@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from api_unit_support import run_fresh
 from taskly.api.openapi import render
 from taskly.errors import ConfigurationError
 from taskly.settings import EmailWorkerSettings, ProfileSettings, TasksSettings, load_settings
@@ -127,3 +128,23 @@ def test_only_the_api_functions_need_the_origin_verify_secret() -> None:
 def test_committed_openapi_matches_the_routers() -> None:
     committed = (REPO / "docs" / "openapi.json").read_text()
     assert committed == render(), "docs/openapi.json is stale: run `make openapi` and commit it"
+
+
+@pytest.mark.parametrize(
+    ("handler", "model"),
+    [
+        ("tasks", "TasksSettings"),
+        ("profile", "ProfileSettings"),
+        ("email_worker", "EmailWorkerSettings"),
+    ],
+)
+def test_a_function_builds_only_its_own_settings_model(handler: str, model: str) -> None:
+    # In a fresh interpreter: the other settings models stay unbuilt (defer_build).
+    built = run_fresh(
+        f"import json, taskly.handlers.{handler}\n"
+        "from taskly import settings\n"
+        "models = [m for m in vars(settings).values()\n"
+        "          if isinstance(m, type) and issubclass(m, settings.FunctionSettings)]\n"
+        "print(json.dumps(sorted(m.__name__ for m in models if m.__pydantic_complete__)))"
+    )
+    assert built == [model]
