@@ -253,6 +253,7 @@ def cold_imports() -> list[ColdImport]:
             primed_probe = PRIMED_PROBE.format(module=module)
             _probe(BASELINE_PROBE, site=site)  # warms the OS file cache
             loaded = _probe(probe, site=site)["loaded"]
+            _probe(primed_probe, site=site)  # writes the bytecode of what first use loads
             runtime = [name for name in loaded if _runtime_compiled(name, runtime_names)]
             warm = json.dumps(["boto3", "botocore.session", *runtime])
             _probe(WARM_PROBE, warm, site=site, pycache_prefix=prefix, warm_up=True)
