@@ -42,6 +42,8 @@ FILE_MODE = 0o644
 EXECUTABLE_MODE = 0o755
 # Any fixed date: the zip's bytes then depend only on the files (zip cannot store 1970).
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# zlib's default: level 9 made the tasks zip 0.4 % smaller for 2.5 times the CPU (2.2 s).
+COMPRESS_LEVEL = 6
 # Enough for every bundle of the app in a few recent states of the source tree (~20-40 MiB
 # each); older entries are rebuilt from the wheel cache in seconds when needed again.
 MAX_BUNDLES = 16
@@ -183,7 +185,7 @@ def zip_directory(source: Path, archive: Path) -> int:
     entries: the same files give the same zip on every run.
     """
     count = 0
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(source.rglob("*")):
             if path.is_dir():
                 continue
@@ -191,7 +193,7 @@ def zip_directory(source: Path, archive: Path) -> int:
             info.compress_type = zipfile.ZIP_DEFLATED
             executable = path.stat().st_mode & 0o111
             info.external_attr = (EXECUTABLE_MODE if executable else FILE_MODE) << 16
-            zf.writestr(info, path.read_bytes(), compresslevel=9)
+            zf.writestr(info, path.read_bytes(), compresslevel=COMPRESS_LEVEL)
             count += 1
     return count
 
