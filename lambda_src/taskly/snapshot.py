@@ -53,13 +53,19 @@ _RUNTIME_REGISTER = _runtime_registry()
 _RUNTIME_REGISTER_BEFORE_SNAPSHOT = _runtime_registry("register_before_snapshot")
 
 
+def _register(
+    hook: Hook, runtime: Callable[[Callable[[], Any]], Any] | None, local: list[Callable[[], Any]]
+) -> Hook:
+    if runtime is not None:
+        runtime(hook)
+    else:
+        local.append(hook)
+    return hook
+
+
 def after_restore(hook: Hook) -> Hook:
     """Run ``hook`` after each restore from a snapshot (usable as a decorator)."""
-    if _RUNTIME_REGISTER is not None:
-        _RUNTIME_REGISTER(hook)
-    else:
-        _LOCAL_HOOKS.append(hook)
-    return hook
+    return _register(hook, _RUNTIME_REGISTER, _LOCAL_HOOKS)
 
 
 def run_after_restore_hooks() -> None:
@@ -70,11 +76,7 @@ def run_after_restore_hooks() -> None:
 
 def before_snapshot(hook: Hook) -> Hook:
     """Run ``hook`` once before Lambda takes the snapshot (SnapStart only; a decorator too)."""
-    if _RUNTIME_REGISTER_BEFORE_SNAPSHOT is not None:
-        _RUNTIME_REGISTER_BEFORE_SNAPSHOT(hook)
-    else:
-        _LOCAL_BEFORE_SNAPSHOT_HOOKS.append(hook)
-    return hook
+    return _register(hook, _RUNTIME_REGISTER_BEFORE_SNAPSHOT, _LOCAL_BEFORE_SNAPSHOT_HOOKS)
 
 
 def run_before_snapshot_hooks() -> None:
