@@ -13,7 +13,11 @@ unchanged: here the same assertions meet a wire protocol, TLS and SCRAM.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -176,3 +180,62 @@ def test_plaintext_secret_is_refused_before_connecting(legacy_secret: dict[str, 
     connection = connect(Secrets({**legacy_secret, "tls": False}))
     with pytest.raises(ConfigurationError, match="TLS cannot be switched off"):
         DocumentDbTaskRepository(connection=connection).list(TaskQuery(owner="alice"))
+
+
+FIRST_USE_PROBE = """
+import json, sys
+import taskly.handlers.tasks as tasks
+at_init = sorted(name for name in ("pymongo", "bson") if name in sys.modules)
+service = tasks.tasks_service()
+connection = service._repository._connection
+connection._secret_loader = lambda _arn, _force: json.loads(sys.argv[1])
+from taskly.models.tasks import TaskCreate
+service.create(owner="first-use", task=TaskCreate(title="first"), idempotency_key=None)
+page = service.list(
+    owner="first-use", status=None, due_before=None, due_after=None, limit=5, cursor=None
+)
+print(json.dumps({
+    "at_init": at_init,
+    "titles": [task.title for task in page.items],
+    "listeners": [type(l).__name__ for l in connection._client.options.event_listeners],
+}))
+"""
+
+
+def test_the_tasks_function_loads_the_driver_on_first_use_and_connects(
+    legacy_secret: dict[str, Any],
+) -> None:
+    """A fresh interpreter set up like Lambda (tracing on): init loads no pymongo or bson; the
+    handler's own ``tasks_service()`` loads them on first use, and its connection reaches the
+    wire server (TLS with the secret's CA, SCRAM, rs0) with X-Ray's command listener on the
+    client. Only the secret loader is swapped (no Secrets Manager here); X-Ray sends nothing
+    without a daemon, so this shows the listener is attached, not that segments arrive."""
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "POWERTOOLS_TRACE_DISABLED"},
+        "PYTHONPATH": str(REPO / "lambda_src"),
+        "LAMBDA_TASK_ROOT": str(REPO / "lambda_src"),
+        "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+        "POWERTOOLS_SERVICE_NAME": "taskly-wire",
+        "POWERTOOLS_METRICS_NAMESPACE": "Taskly",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "DOCDB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:tasks-db",
+        "DOCDB_DATABASE": f"wire_{next(_databases)}",
+        "ORIGIN_VERIFY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ov",
+        "IDEMPOTENCY_TABLE_NAME": "taskly-wire-idempotency",
+        "EMAIL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/taskly-email",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_USE_PROBE, json.dumps(legacy_secret)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=REPO / "lambda_src",
+        timeout=NOT_A_HANG_SECONDS * 4,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["at_init"] == []
+    assert seen["titles"] == ["first"]
+    assert seen["listeners"] == ["XrayCommandListener"]
