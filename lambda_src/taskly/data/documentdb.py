@@ -221,7 +221,9 @@ class DocumentDbConnection:
 def prime() -> None:
     """Patch pymongo and botocore for X-Ray and load the secret's provider: no client, no I/O.
 
-    pymongo itself loads with this module, which the tasks handler imports on first use.
+    pymongo itself loads with this module, which the tasks handler imports on first use. No
+    command may run here: outside an invocation X-Ray has no segment and its pymongo listener
+    raises on each command (aws-powertools/powertools-lambda-python#4045).
     """
     trace_library("pymongo")
     aws.prime()
