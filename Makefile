@@ -116,6 +116,8 @@ lint: $(DEV_STAMP) ## ruff, ruff format --check, mypy
 	$(VENV)/bin/mypy
 
 .PHONY: test-infra
+# The slowest suite (about a minute): it synthesizes all three stages in-process and runs
+# cfn-lint and checkov over every template, each a separate scan of every resource.
 test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
 	$(call pytest_suite,tests/infra --disable-socket --allow-unix-socket)
 

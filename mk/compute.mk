@@ -25,5 +25,7 @@ bundle: $(APP_STAMP) ## Build every Lambda bundle into build/bundles and print z
 	$(PY) -m tools.bundle build/bundles
 
 .PHONY: test-compute
+# Slow on a fresh clone: it builds the real tasks bundle (pip for aarch64 from the package
+# index, once per lock) and synthesizes it twice through CDK, the second time offline.
 test-compute: $(DEV_STAMP) ## Compute stack: templates, least privilege, route table, one real bundle
 	$(PY) -m pytest tests/compute

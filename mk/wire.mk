@@ -13,6 +13,8 @@ setup: $(WIRE_STAMP)
 TEST_TARGETS += test-wire
 
 .PHONY: test-wire
+# Slow because it is real: it installs and starts a MongoDB-wire server with TLS and SCRAM
+# (seconds to start on a busy machine) and runs the repository, the API and datacheck on it.
 test-wire: $(WIRE_STAMP) ## DocumentDB code, local API and datacheck against a real wire server (TLS + SCRAM)
 	$(call pytest_suite,tests/wire -q)
 
