@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from taskly.errors import ConfigurationError
 
@@ -21,16 +21,6 @@ SecretArn = Annotated[
 ]
 EmailAddress = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-]
-# An SQS queue URL: scheme, host (sqs.<region>.amazonaws.com, or a local emulator's host and
-# port), account id, queue name. A pattern rather than pydantic's AnyHttpUrl: that type's module
-# (pydantic.networks) costs every function's init an import of importlib.metadata and the
-# email package, for one variable of one function.
-QueueUrl = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[0-9]{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$"
-    ),
 ]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -65,7 +55,7 @@ class TasksSettings(ApiFunctionSettings):
     )
     docdb_ca_file: str = Field(alias="DOCDB_CA_FILE", default="certs/global-bundle.pem")
     idempotency_table_name: TableName = Field(alias="IDEMPOTENCY_TABLE_NAME")
-    email_queue_url: QueueUrl = Field(alias="EMAIL_QUEUE_URL")
+    email_queue_url: AnyHttpUrl = Field(alias="EMAIL_QUEUE_URL")
 
     def ca_file_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         """The CA bundle, relative to the bundle root (``LAMBDA_TASK_ROOT``) unless absolute."""

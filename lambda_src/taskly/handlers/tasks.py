@@ -58,7 +58,7 @@ def tasks_service() -> TasksService:
     )
     return TasksService(
         repository=DocumentDbTaskRepository(connection=connection),
-        email_queue=SqsEmailQueue(queue_url=settings.email_queue_url),
+        email_queue=SqsEmailQueue(queue_url=str(settings.email_queue_url)),
         idempotency_store=idempotency_store,
     )
 

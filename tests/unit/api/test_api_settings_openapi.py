@@ -41,32 +41,6 @@ def test_tasks_settings_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    "url",
-    [
-        "https://sqs.eu-west-1.amazonaws.com/123456789012/Taskly-prod-Compute-EmailQueue-1AB",
-        "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/taskly-email.fifo",
-        "http://localhost:4566/123456789012/taskly-email",  # a local emulator (make local)
-    ],
-)
-def test_queue_urls_of_sqs_and_of_a_local_emulator_pass(url: str) -> None:
-    assert load_settings(TasksSettings, {**TASKS, "EMAIL_QUEUE_URL": url}).email_queue_url == url
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://sqs.us-east-1.amazonaws.com/",
-        "https://sqs.us-east-1.amazonaws.com/taskly-email",
-        "ftp://sqs.us-east-1.amazonaws.com/123456789012/taskly-email",
-        "https://sqs.us-east-1.amazonaws.com/123456789012/taskly email",
-    ],
-)
-def test_a_url_that_names_no_queue_is_refused(url: str) -> None:
-    with pytest.raises(ConfigurationError, match="EMAIL_QUEUE_URL"):
-        load_settings(TasksSettings, {**TASKS, "EMAIL_QUEUE_URL": url})
-
-
-@pytest.mark.parametrize(
     ("model", "environment", "named"),
     [
         (

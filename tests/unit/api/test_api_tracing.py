@@ -19,15 +19,13 @@ from api_unit_support import LAMBDA_SRC, run_fresh
 
 CA_BUNDLE = LAMBDA_SRC.parent / "certs" / "global-bundle.pem"
 HANDLERS = ("tasks", "profile", "email_worker")
-# Loaded only on first use (or when primed); sqlite3 and the other X-Ray patch modules never,
-# nor pydantic's URL types (importlib.metadata and the email package; taskly.settings.QueueUrl).
+# Loaded only on first use (or when primed); sqlite3 and the other X-Ray patch modules never.
 FIRST_USE = ("boto3", "botocore.client", "pymongo", "bson", "aws_xray_sdk.ext.botocore")
 NEVER = (
     "sqlite3",
     "aws_xray_sdk.ext.requests",
     "aws_xray_sdk.ext.psycopg",
     "aws_xray_sdk.ext.httplib",
-    "pydantic.networks",
 )
 
 REPORT = """
