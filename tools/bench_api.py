@@ -24,7 +24,8 @@ The handlers load their data layer (boto3, pymongo, Powertools utilities) on fir
 init, so a third column, "+ first use", times the import followed by the handler's ``prime``
 hook (``taskly.snapshot.before_snapshot``), which loads exactly that, with bytecode: what a
 cold start without SnapStart has paid once its first request has reached AWS and the database
-(clients, credentials and the network not counted). With SnapStart the hook runs before the
+(clients, credentials and the network not counted; the hook also builds every API model's
+validator, where one request builds its route's only). With SnapStart the hook runs before the
 snapshot and a restored environment pays none of it. Printed for comparison, no target.
 
 Warm: 1,000 calls each of GET /health, POST /tasks and GET /tasks through the full decorated

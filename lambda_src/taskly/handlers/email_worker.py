@@ -28,6 +28,7 @@ settings = load_settings(EmailWorkerSettings)
 from taskly import invocation, snapshot  # noqa: E402
 from taskly.data.interfaces import EmailSender  # noqa: E402
 from taskly.logic.email import ShareNotifier  # noqa: E402
+from taskly.models.common import build_models  # noqa: E402
 from taskly.models.email import TaskSharedEmail  # noqa: E402
 from taskly.observability import logger, metrics, tracer  # noqa: E402
 
@@ -116,12 +117,14 @@ def worker() -> EmailWorker:
 
 @snapshot.before_snapshot
 def prime() -> None:
-    """Load what ``worker`` loads on first use (boto3, idempotency, SES sender): no clients."""
+    """Before the snapshot: load what ``worker`` loads on first use (boto3, idempotency, the SES
+    sender) and build the models' validators; code only, no clients."""
     from taskly.data import aws
 
     aws.prime()
     for module in ("taskly.data.messaging", "aws_lambda_powertools.utilities.idempotency"):
         importlib.import_module(module)
+    build_models()
 
 
 @logger.inject_lambda_context

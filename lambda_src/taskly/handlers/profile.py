@@ -24,6 +24,7 @@ from taskly.api.app import build_resolver, resolve  # noqa: E402
 from taskly.api.origin import OriginCheck  # noqa: E402
 from taskly.data.origin_secret import SecretsManagerOriginSecret  # noqa: E402
 from taskly.logic.profile import PreferencesService  # noqa: E402
+from taskly.models.common import build_models  # noqa: E402
 from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  # noqa: E402
 
 app = build_resolver(health_api.router, preferences_api.router)
@@ -47,11 +48,13 @@ app.dependency_overrides[preferences_api.preferences_service] = preferences_serv
 
 @snapshot.before_snapshot
 def prime() -> None:
-    """Load what the origin check and ``preferences_service`` load on first use: no clients."""
+    """Before the snapshot: load what the origin check and ``preferences_service`` load on first
+    use and build the models' validators; code only, no clients."""
     from taskly.data import origin_secret
 
     origin_secret.prime()
     importlib.import_module("taskly.data.dynamodb")
+    build_models()
 
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)

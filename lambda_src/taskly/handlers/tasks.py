@@ -26,6 +26,7 @@ from taskly.api.app import build_resolver, resolve  # noqa: E402
 from taskly.api.origin import OriginCheck  # noqa: E402
 from taskly.data.origin_secret import SecretsManagerOriginSecret  # noqa: E402
 from taskly.logic.tasks import TasksService  # noqa: E402
+from taskly.models.common import build_models  # noqa: E402
 from taskly.observability import API_CORRELATION_PATH, logger, metrics, tracer  # noqa: E402
 
 app = build_resolver(tasks_api.router)
@@ -68,13 +69,15 @@ app.dependency_overrides[tasks_api.tasks_service] = tasks_service
 
 @snapshot.before_snapshot
 def prime() -> None:
-    """Load what ``tasks_service`` and the origin check load on first use: code, no clients."""
+    """Before the snapshot: load what ``tasks_service`` and the origin check load on first use
+    and build the models' validators; code only, no clients or connections."""
     from taskly.data import documentdb, origin_secret
 
     origin_secret.prime()
     documentdb.prime()
     for module in ("taskly.data.messaging", "aws_lambda_powertools.utilities.idempotency"):
         importlib.import_module(module)
+    build_models()
 
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)

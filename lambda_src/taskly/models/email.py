@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
-from taskly.models.common import EmailAddress
+from taskly.models.common import ApiModel, EmailAddress
 
 
-class TaskSharedEmail(BaseModel):
+class TaskSharedEmail(ApiModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["task_shared"] = "task_shared"

@@ -6,9 +6,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, Strict, StringConstraints
+from pydantic import Field, Strict, StringConstraints
 
-from taskly.models.common import JSON_INTEGER, StrictModel
+from taskly.models.common import JSON_INTEGER, ApiModel, StrictModel
 
 Language = Annotated[str, Strict(), StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 
@@ -28,7 +28,7 @@ class PreferencesUpdate(StrictModel):
     tasks_page_size: Annotated[int, Field(ge=1, le=100), JSON_INTEGER]
 
 
-class Preferences(BaseModel):
+class Preferences(ApiModel):
     theme: Theme = Theme.SYSTEM
     language: str = "en"
     email_notifications: bool = True

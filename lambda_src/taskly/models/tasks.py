@@ -6,10 +6,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, Strict, StringConstraints, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from taskly.models.common import JSON_INTEGER, EmailAddress, IsoDate, StrictModel
+from taskly.models.common import JSON_INTEGER, ApiModel, EmailAddress, IsoDate, StrictModel
 
 Title = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, Strict(), StringConstraints(max_length=4000)]
@@ -60,7 +60,7 @@ class TaskUpdate(StrictModel):
         return {name: getattr(self, name) for name in self.model_fields_set if name != "version"}
 
 
-class Task(BaseModel):
+class Task(ApiModel):
     id: str
     title: str
     description: str
@@ -71,14 +71,14 @@ class Task(BaseModel):
     version: int
 
 
-class TaskPage(BaseModel):
+class TaskPage(ApiModel):
     items: list[Task]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
     )
 
 
-class TaskQuery(BaseModel):
+class TaskQuery(ApiModel):
     """What ``GET /tasks`` asks the repository for (newest first, after ``after_id``)."""
 
     owner: str
@@ -89,13 +89,13 @@ class TaskQuery(BaseModel):
     after_id: str | None = None
 
 
-class StatusCounts(BaseModel):
+class StatusCounts(ApiModel):
     todo: int = 0
     in_progress: int = 0
     done: int = 0
 
 
-class TaskStats(BaseModel):
+class TaskStats(ApiModel):
     total: int
     by_status: StatusCounts
     overdue: int = Field(description="Tasks not done whose due date is before today (UTC).")
@@ -105,7 +105,7 @@ class ShareRequest(StrictModel):
     email: EmailAddress
 
 
-class ShareAccepted(BaseModel):
+class ShareAccepted(ApiModel):
     status: Literal["queued"] = "queued"
     task_id: str
     recipient: str

@@ -122,3 +122,51 @@ def test_a_function_builds_only_its_own_settings_model(handler: str, model: str)
         "print(json.dumps(sorted(m.__name__ for m in models if m.__pydantic_complete__)))"
     )
     assert built == [model]
+
+
+FIRST_LIST_PROBE = """
+import json, sys
+sys.path[:0] = [{repo!r}, {here!r}]
+import taskly.handlers.tasks as handler
+from taskly.models import common, email, tasks as task_models
+
+
+def built():
+    return sorted(
+        name
+        for module in (common, email, task_models)
+        for name, value in vars(module).items()
+        if isinstance(value, type) and value.__module__ == module.__name__
+        and getattr(value, "__pydantic_complete__", False)
+    )
+
+
+at_init = built()
+from api_unit_support import ORIGIN_SECRET, invoke
+from taskly.api import tasks as tasks_api
+from taskly.api.origin import OriginCheck
+from taskly.data.memory import InMemoryEmailQueue, InMemoryOriginSecret, InMemoryTaskRepository
+from taskly.data.memory import in_memory_idempotency_store
+from taskly.logic.tasks import TasksService
+
+service = TasksService(
+    repository=InMemoryTaskRepository(),
+    email_queue=InMemoryEmailQueue(),
+    idempotency_store=in_memory_idempotency_store,
+)
+handler.app.dependency_overrides[tasks_api.tasks_service] = lambda: service
+handler.origin = OriginCheck(secret=InMemoryOriginSecret(current=ORIGIN_SECRET))
+status = invoke(handler.handler, "GET", "/api/tasks").status
+print(json.dumps({{"at_init": at_init, "status": status, "after_list": built()}}))
+"""
+
+
+def test_a_request_builds_the_models_of_its_own_route_only() -> None:
+    # In a fresh interpreter: init builds no API model (defer_build, taskly.models.common.
+    # ApiModel); listing tasks builds the page and the query, not the create, update, share,
+    # stats, error or email models of the other routes.
+    here = Path(__file__).resolve().parent
+    seen = run_fresh(FIRST_LIST_PROBE.format(repo=str(here.parents[2]), here=str(here)))
+    assert seen["at_init"] == []
+    assert seen["status"] == 200
+    assert seen["after_list"] == ["TaskPage", "TaskQuery"]

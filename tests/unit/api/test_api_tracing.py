@@ -77,10 +77,18 @@ def test_priming_loads_and_patches_what_first_use_needs_and_creates_no_client(
         f"import taskly.handlers.{handler}\nfrom taskly import snapshot\n"
         "snapshot.run_before_snapshot_hooks()\n"
         "from taskly.data import aws\nseen = report()\n"
-        "seen['clients'] = aws.client.cache_info().currsize"
+        "seen['clients'] = aws.client.cache_info().currsize\n"
+        "from taskly.models.common import ApiModel\n"
+        "models, unbuilt = list(ApiModel.__subclasses__()), []\n"
+        "while models:\n"
+        "    model = models.pop()\n"
+        "    models.extend(model.__subclasses__())\n"
+        "    unbuilt += [] if model.__pydantic_complete__ else [model.__name__]\n"
+        "seen['unbuilt_models'] = unbuilt"
     )
     assert seen["botocore_traced"] is True
     assert seen["clients"] == 0
+    assert seen["unbuilt_models"] == []
     assert seen["boto3_session"] is False
     assert not set(seen["loaded"]) & set(NEVER)
     if handler == "tasks":
