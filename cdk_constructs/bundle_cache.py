@@ -81,18 +81,6 @@ class BundleCache:
             os.utime(entry / MANIFEST)
         return entry / ARCHIVE
 
-    def restore(self, key: str, output_dir: Path) -> bool:
-        """Unpack the bundle ``key`` into ``output_dir``; False if absent or damaged.
-
-        On False, ``output_dir`` holds nothing from the cache: the zip is verified first.
-        """
-        archive = self.archive(key)
-        if archive is None:
-            output_dir.mkdir(parents=True, exist_ok=True)
-            return False
-        unzip(archive, output_dir)
-        return True
-
     def store(self, key: str, bundle_dir: Path) -> Path:
         """Zip ``bundle_dir`` as the entry ``key`` (kept if a complete one exists); its zip."""
         with self._temporary(self._bundles) as staging:

@@ -214,14 +214,13 @@ def test_a_damaged_or_partial_entry_is_ignored_and_rebuilt(
     assert again == good
 
 
-def test_a_failed_restore_leaves_nothing_behind(source_only: PythonBundle, tmp_path: Path) -> None:
-    # pip -t skips a package whose folder exists: a half-restored bundle must not remain
+def test_a_damaged_zip_is_never_handed_out(source_only: PythonBundle, tmp_path: Path) -> None:
+    # Synth stages whatever archive() returns: a damaged zip must not reach cdk.out
     cache = BundleCache(tmp_path / "cache")
     build(source_only, cache, tmp_path / "good")
     flip_a_byte(entry_of(cache, source_only))
-    output = tmp_path / "out"
-    assert not cache.restore(source_only.cache_key(), output)
-    assert list(output.iterdir()) == []
+    assert cache.archive(source_only.cache_key()) is None
+    assert not entry_of(cache, source_only).exists()
 
 
 def test_a_damaged_wheel_is_downloaded_again(
