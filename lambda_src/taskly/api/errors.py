@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from taskly import errors
+from taskly.api import messages
 from taskly.models.common import ErrorBody, ErrorDetail
 
 STATUS_BY_ERROR: dict[type[errors.TasklyError], HTTPStatus] = {
@@ -49,10 +50,6 @@ def headers_for(error: errors.TasklyError) -> dict[str, str]:
     if isinstance(error, errors.DependencyUnavailableError):
         return {"Retry-After": str(error.retry_after_seconds)}
     return {}
-
-
-def _location(loc: Any) -> str:
-    return ".".join(str(part) for part in loc) if isinstance(loc, (list, tuple)) else str(loc)
 
 
 def _without_optional_branches(raw_errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -88,20 +85,40 @@ def _without_optional_branches(raw_errors: list[dict[str, Any]]) -> list[dict[st
 
 
 def validation_details(raw_errors: Any) -> list[ErrorDetail]:
-    details = []
-    for error in _without_optional_branches(list(raw_errors)):
-        message = str(error.get("msg", "invalid value"))
-        context = error.get("ctx") or {}
-        if error.get("type") == "json_invalid" and "error" in context:
-            message = f"body is not valid JSON: {context['error']}"
-        details.append(
-            ErrorDetail(
-                location=_location(error.get("loc", ())),
-                message=message,
-                type=str(error.get("type", "value_error")),
-            )
+    """One detail per bad field, worded by ``api.messages`` (legacy's words, legacy's names)."""
+    return [
+        ErrorDetail(
+            location=messages.location(error.get("loc", ())),
+            message=messages.detail_message(error),
+            type=messages.detail_type(str(error.get("type", ""))),
         )
-    return details
+        for error in _without_optional_branches(list(raw_errors))
+    ]
+
+
+def in_legacy_order(details: list[ErrorDetail], body: Any) -> list[ErrorDetail]:
+    """Missing fields first, then the others in the order the client sent them, as legacy
+    lists them (pydantic goes by the model's order), so the joined ``message`` matches too."""
+    sent = list(body) if isinstance(body, dict) else []
+
+    def rank(detail: ErrorDetail) -> tuple[int, int]:
+        if detail.type == "missing":
+            return (0, 0)
+        field = detail.location.removeprefix("body.")
+        return (1, sent.index(field) if field in sent else len(sent))
+
+    return sorted(details, key=rank)
+
+
+def _sent_body(app: APIGatewayHttpResolver) -> Any:
+    try:
+        return app.current_event.json_body
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_malformed_json(raw_errors: Any) -> bool:
+    return any(error.get("type") == "json_invalid" for error in raw_errors)
 
 
 def raw_response(
@@ -136,20 +153,20 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
-        details = validation_details(error.errors())
-        if any(detail.type == "json_invalid" for detail in details):
-            status, code, message = (
-                HTTPStatus.BAD_REQUEST,
-                "invalid_json",
-                "the request body is not valid JSON",
+        if _is_malformed_json(error.errors()):
+            # Like legacy: no details. The parser's position is a character offset, and its
+            # wording ("Expecting property name ...") is the JSON library's, not ours.
+            return Response(
+                status_code=int(HTTPStatus.BAD_REQUEST),
+                content_type=content_types.APPLICATION_JSON,
+                body=error_body("invalid_json", "the request body is not valid JSON"),
             )
-        else:
-            status, code = HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error"
-            message = "; ".join(f"{detail.location}: {detail.message}" for detail in details[:5])
+        details = in_legacy_order(validation_details(error.errors()), _sent_body(app))
+        message = "; ".join(f"{detail.location}: {detail.message}" for detail in details[:5])
         return Response(
-            status_code=int(status),
+            status_code=int(HTTPStatus.UNPROCESSABLE_ENTITY),
             content_type=content_types.APPLICATION_JSON,
-            body=error_body(code, message, details),
+            body=error_body("validation_error", message, details),
         )
 
     @app.exception_handler(RequestUnsupportedContentType)

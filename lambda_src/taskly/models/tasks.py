@@ -6,8 +6,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, Strict, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from taskly.models.common import JSON_INTEGER, ApiModel, EmailAddress, IsoDate, StrictModel
 
@@ -46,13 +47,18 @@ class TaskUpdate(StrictModel):
     due_date: IsoDate | None = None
     version: Annotated[int, Field(ge=1), JSON_INTEGER] | SkipJsonSchema[None] = None
 
+    @field_validator("title", "description", "status", "version", mode="before")
+    @classmethod
+    def _no_null_where_null_means_nothing(cls, value: object) -> object:
+        # A field error (not a model one), so the detail names the field like legacy does.
+        if value is None:
+            raise PydanticCustomError("null_not_allowed", "cannot be null")
+        return value
+
     @model_validator(mode="after")
-    def _no_null_where_null_means_nothing(self) -> Self:
+    def _changes_something(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("send at least one field to change")
-        for name in ("title", "description", "status", "version"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
         return self
 
     def changes(self) -> dict[str, object]:

@@ -164,7 +164,8 @@ def test_invalid_task_bodies_are_422_naming_the_field(
 def test_invalid_json_is_400(tasks: TasksFixture) -> None:
     result = invoke(TASKS, "POST", "/api/tasks", raw_body=b'{"title": "unterminated')
     assert_error(result, 400, "invalid_json")
-    assert "not valid JSON" in result.body["details"][0]["message"]
+    # Legacy's body: no details, so no parser wording and no character offset as a "field".
+    assert result.body == {"code": "invalid_json", "message": "the request body is not valid JSON"}
 
 
 def test_oversized_body_is_413(tasks: TasksFixture) -> None:
@@ -288,5 +289,11 @@ def test_a_bad_value_of_an_optional_field_is_one_detail_at_the_field(tasks: Task
     task_id = create().body["id"]
     result = invoke(TASKS, "PATCH", f"/api/tasks/{task_id}", body={"status": "nonsense"})
     assert_error(result, 422, "validation_error")
-    assert [(d["location"], d["type"]) for d in result.body["details"]] == [("body.status", "enum")]
-    assert result.body["message"] == "body.status: Input should be 'todo', 'in_progress' or 'done'"
+    assert result.body["details"] == [
+        {
+            "location": "body.status",
+            "message": "must be one of todo, in_progress, done",
+            "type": "value_error",
+        }
+    ]
+    assert result.body["message"] == "body.status: must be one of todo, in_progress, done"
