@@ -160,3 +160,23 @@ def test_a_tester_override_needs_the_rotated_token(
     weight(100)  # type: ignore[operator]
     assert origin({"x-taskly-origin": "legacy", "x-taskly-override-token": token}) == "legacy"
     assert origin({"x-taskly-origin": "legacy", "x-taskly-override-token": token[:-1]}) == "new"
+
+
+def test_an_oversized_body_is_a_json_413_through_the_edge(
+    local_path: LocalPath, dev_key: DevKey, weight: object
+) -> None:
+    """Over API Gateway's 10 MB payload quota: its JSON 413, not a transport error at the edge.
+
+    The 413 is tools/local_api's stand-in for API Gateway's; the edge streams the body on.
+    """
+    weight(100)  # type: ignore[operator]
+    token = issue_token(dev_key, subject="oversized-body")
+    response = requests.post(
+        f"{local_path.url(local_path.ports.edge)}/api/tasks",
+        data=b"{" + b" " * (11 * 1024 * 1024) + b"}",
+        headers={"Authorization": f"Bearer {token}", "content-type": "application/json"},
+        timeout=60,
+    )
+    assert (response.status_code, answered_by(response.headers)) == (413, "new"), response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"message": "Request Entity Too Large"}

@@ -106,14 +106,35 @@ class TokenRejectedError(Exception):
         self.status = status
 
 
+# PyJWT's exception -> the authorizer's kind of sentence ("the token does not have a valid
+# audience", the AWS troubleshooting guide's example). PyJWT's own text ("Not enough segments")
+# is the library's and never reaches the caller. Most specific first: they subclass each other.
+_REJECTIONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "the token has expired"),
+    (jwt.ImmatureSignatureError, "the token is not valid yet"),
+    (jwt.InvalidIssuerError, "the token does not have a valid issuer"),
+    (jwt.MissingRequiredClaimError, "the token is missing a required claim"),
+    (jwt.InvalidSignatureError, "the token does not have a valid signature"),
+    (jwt.InvalidAlgorithmError, "the token is not signed with an accepted algorithm"),
+    (jwt.DecodeError, "the token is not a well-formed JWT"),
+)
+
+
+def _rejection(error: jwt.PyJWTError) -> str:
+    for error_type, reason in _REJECTIONS:
+        if isinstance(error, error_type):
+            return reason
+    return "the token is not valid"
+
+
 def verify_token(key: DevKey, token: str, *, required_scope: str = API_SCOPE) -> dict[str, Any]:
     """The claims of a valid access token, or TokenRejectedError (like the Cognito authorizer)."""
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise TokenRejectedError(f"malformed token: {exc}") from None
+    except jwt.PyJWTError:
+        raise TokenRejectedError("the token is not a well-formed JWT") from None
     if header.get("kid") != key.kid:
-        raise TokenRejectedError("unknown signing key (kid)")
+        raise TokenRejectedError("the token is not signed by a known key")
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -128,12 +149,12 @@ def verify_token(key: DevKey, token: str, *, required_scope: str = API_SCOPE) ->
             leeway=0,
         )
     except jwt.PyJWTError as exc:
-        raise TokenRejectedError(str(exc)) from None
+        raise TokenRejectedError(_rejection(exc)) from None
     if claims.get("token_use") != "access":
-        raise TokenRejectedError("not an access token")
+        raise TokenRejectedError("the token is not an access token")
     if claims.get("client_id") != CLIENT_ID:
-        raise TokenRejectedError("token issued to another client")
+        raise TokenRejectedError("the token does not have a valid audience")
     scope = claims.get("scope")
     if not isinstance(scope, str) or required_scope not in scope.split():
-        raise TokenRejectedError(f"token lacks the {required_scope} scope", status=403)
+        raise TokenRejectedError(f"the token lacks the {required_scope} scope", status=403)
     return claims

@@ -42,9 +42,18 @@ class GatewayResponse:
     body: bytes
 
 
+# API Gateway's own answer to a body over its limit, before any function runs.
+PAYLOAD_TOO_LARGE = "Request Entity Too Large"
+
+
 def _json(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> GatewayResponse:
     body = json.dumps({"message": message}).encode()
     return GatewayResponse(status, [("content-type", "application/json"), *headers], body)
+
+
+def payload_too_large() -> GatewayResponse:
+    """What API Gateway answers for a body over its 10 MB limit (JSON, like its other errors)."""
+    return _json(413, PAYLOAD_TOO_LARGE)
 
 
 @dataclass
@@ -67,7 +76,7 @@ class LocalGateway:
         source_ip: str = "127.0.0.1",
     ) -> GatewayResponse:
         if len(body) > API_GATEWAY_MAX_BODY:
-            return _json(413, "Request Entity Too Large")
+            return payload_too_large()
         matched = match_route(method.upper(), raw_path)
         if matched is None:
             target = raw_path + (f"?{raw_query}" if raw_query else "")
@@ -89,7 +98,9 @@ class LocalGateway:
                 logger.info("authorizer rejected a token: %s", rejected.reason)
                 if rejected.status == 403:
                     return _json(403, "Forbidden")
-                challenge = f'Bearer error="invalid_token" error_description="{rejected.reason}"'
+                challenge = (
+                    f'Bearer scope="" error="invalid_token" error_description="{rejected.reason}"'
+                )
                 return _json(401, "Unauthorized", [("www-authenticate", challenge)])
             scopes = str(claims.get("scope", "")).split()
         event = http_api_event(

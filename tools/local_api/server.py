@@ -15,9 +15,16 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from tools.local_api.gateway import API_GATEWAY_MAX_BODY, LocalGateway
+from tools.local_api.gateway import (
+    API_GATEWAY_MAX_BODY,
+    GatewayResponse,
+    LocalGateway,
+    payload_too_large,
+)
 
 logger = logging.getLogger("taskly.local.http")
+# Oversized bodies up to this size are read (and dropped) before the 413; larger ones are not.
+_DRAIN_LIMIT = 4 * API_GATEWAY_MAX_BODY
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ def make_server(
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             if length > API_GATEWAY_MAX_BODY:
-                self.send_error(413, "Request Entity Too Large")
+                self._refuse_oversized(length)
                 return
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
@@ -59,12 +66,35 @@ def make_server(
                 body=body,
                 source_ip=self.client_address[0],
             )
+            self._send(response)
+
+        def _refuse_oversized(self, length: int) -> None:
+            """API Gateway's JSON 413, after reading the body a client is still sending.
+
+            Answering and closing while a client (or the local edge, which streams the body on)
+            is still writing makes its next write fail (EPIPE) before it reads the 413. Bodies
+            past a few times the limit are not read: the connection closes instead.
+            """
+            if length <= _DRAIN_LIMIT:
+                remaining = length
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+            else:
+                self.close_connection = True
+            self._send(payload_too_large())
+
+        def _send(self, response: GatewayResponse) -> None:
             self.send_response(response.status)
             # Like every HTTP API answer; tells "API Gateway answered" from "legacy answered".
             self.send_header("apigw-requestid", uuid.uuid4().hex[:16])
             for name, value in response.headers:
                 if name.lower() not in {"content-length", "connection"}:
                     self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("connection", "close")
             self.send_header("content-length", str(len(response.body)))
             self.end_headers()
             if self.command != "HEAD":

@@ -168,3 +168,43 @@ def test_key_is_created_private_and_reused(tmp_path: Path) -> None:
     assert again.private_key.private_numbers() == first.private_key.private_numbers()
     assert b"PRIVATE KEY" in key_file.read_bytes()
     assert serialization.load_pem_public_key(first.public_pem())
+
+
+# The authorizer's kind of sentence for each refusal, never PyJWT's own ("Not enough segments").
+REFUSALS = {
+    "alg none": "the token is not signed with an accepted algorithm",
+    "HS256 signed with the public key": "the token is not signed with an accepted algorithm",
+    "signed with another key": "the token does not have a valid signature",
+    "unknown kid": "the token is not signed by a known key",
+    "tampered payload": "the token does not have a valid signature",
+    "expired": "the token has expired",
+    "missing exp": "the token is missing a required claim",
+    "wrong issuer": "the token does not have a valid issuer",
+    "wrong client": "the token does not have a valid audience",
+    "ID token instead of access token": "the token is not an access token",
+    "garbage": "the token is not a well-formed JWT",
+}
+
+
+@pytest.mark.parametrize("attack", list(REFUSALS))
+def test_a_refused_token_is_described_in_the_authorizers_words(key: DevKey, attack: str) -> None:
+    gateway = LocalGateway(key=key, functions={"tasks": Recorder()})
+    token = ATTACKS[attack](key)
+    response = gateway.handle(
+        method="GET",
+        raw_path="/api/tasks",
+        raw_query="",
+        headers=[("Authorization", f"Bearer {token}")],
+        body=b"",
+    )
+    assert (response.status, json.loads(response.body)) == (401, {"message": "Unauthorized"})
+    challenge = {name.lower(): value for name, value in response.headers}["www-authenticate"]
+    assert challenge == (
+        f'Bearer scope="" error="invalid_token" error_description="{REFUSALS[attack]}"'
+    )
+
+
+def test_a_token_of_one_segment_is_not_described_by_the_jwt_library(key: DevKey) -> None:
+    with pytest.raises(TokenRejectedError) as refused:
+        verify_token(key, "not-a-jwt")
+    assert refused.value.reason == "the token is not a well-formed JWT"
