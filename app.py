@@ -143,7 +143,6 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         vpc=network.vpc,
         lambda_security_group=network.lambda_security_group,
         docdb_secret=data.docdb_secret,
-        app_state_table=data.app_state_table,
         idempotency_table=data.idempotency_table,
         user_pool=auth.user_pool,
         user_pool_client=auth.spa_client,
