@@ -149,6 +149,10 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         api_scope=auth.api_scope_name,
         protect_data=config.data.protect_data,
     )
+    # Compute no longer imports the app-state table's ARN (preferences moved to the shared
+    # database); keep exporting it for a release so deployed Compute stacks can drop the import
+    # first (aws/aws-cdk#7602). Remove once every stage has deployed this release.
+    data.export_value(data.app_state_table.table_arn)
     edge = EdgeStack(
         app,
         config.stack_name("Edge"),

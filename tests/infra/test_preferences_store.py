@@ -10,9 +10,14 @@ app-state table any more.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from tests.synth import LEGACY_DB_KEY_ARN, LEGACY_DB_SECRET_ARN, SynthesizedStage
+from tools.parity.rules import load_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFERENCES_FIELDS = ("theme", "language", "email_notifications", "tasks_page_size", "updated_at")
 
 
 def _function(template: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -73,3 +78,17 @@ def test_profile_no_longer_touches_the_app_state_table(
         statements = _role_statements(compute, "Profile")
         assert not [s for s in statements if str(s["Action"]).startswith("dynamodb:")]
         assert "AppState" not in json.dumps(_function(compute, "ProfileFunction"))
+
+
+def test_no_parity_rule_relaxes_a_preferences_answer() -> None:
+    """One store means one answer: after the same PUT both sides read the same document, so
+    nothing in a preferences answer may be ignored, compared unordered or within a tolerance
+    (the rule that hid the split store ignored ``$.updated_at``)."""
+    rules = load_rules(ROOT / "parity" / "rules.toml")
+    for route in ("GET /api/me/preferences", "PUT /api/me/preferences"):
+        relaxed = rules.for_answer(route, 200)
+        for field in PREFERENCES_FIELDS:
+            assert not relaxed.ignored([field]), (route, field)
+            assert not relaxed.is_unordered([field]), (route, field)
+            assert relaxed.tolerance_at([field]) is None, (route, field)
+        assert not relaxed.ignored([]), route
