@@ -143,13 +143,16 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         vpc=network.vpc,
         lambda_security_group=network.lambda_security_group,
         docdb_secret=data.docdb_secret,
-        app_state_table=data.app_state_table,
         idempotency_table=data.idempotency_table,
         user_pool=auth.user_pool,
         user_pool_client=auth.spa_client,
         api_scope=auth.api_scope_name,
         protect_data=config.data.protect_data,
     )
+    # Compute no longer imports the app-state table's ARN (preferences moved to the shared
+    # database); keep exporting it for a release so deployed Compute stacks can drop the import
+    # first (aws/aws-cdk#7602). Remove once every stage has deployed this release.
+    data.export_value(data.app_state_table.table_arn)
     edge = EdgeStack(
         app,
         config.stack_name("Edge"),

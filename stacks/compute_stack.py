@@ -27,7 +27,7 @@ from stacks.route_table import LAMBDA_SRC, RouteTable, TableRoute, load_route_ta
 
 REPOSITORY = LAMBDA_SRC.parent
 CA_BUNDLE = REPOSITORY / "certs" / "global-bundle.pem"
-CA_BUNDLE_PATH = "certs/global-bundle.pem"  # inside the tasks bundle (DOCDB_CA_FILE)
+CA_BUNDLE_PATH = "certs/global-bundle.pem"  # inside the database bundle (DOCDB_CA_FILE)
 DOCDB_DATABASE = "taskly"
 METRICS_NAMESPACE = "Taskly"
 SMOKE_TEST_USER = "codedeploy-smoke-test"
@@ -39,7 +39,6 @@ IDEMPOTENCY_ACTIONS = (  # Powertools DynamoDBPersistenceLayer
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
 )
-PREFERENCES_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")  # DynamoDbPreferencesRepository
 ENQUEUE_ACTIONS = ("sqs:SendMessage",)  # SqsEmailQueue
 READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)  # DocumentDB, origin-verify secrets
 
@@ -53,7 +52,7 @@ def service_bundles() -> dict[str, PythonBundle]:
         requirements=LAMBDA_SRC / "requirements-docdb.lock",
         files={CA_BUNDLE_PATH: CA_BUNDLE},
     )
-    return {"tasks": documentdb, "profile": common, "email_worker": common}
+    return {"tasks": documentdb, "profile": documentdb, "email_worker": common}
 
 
 class ComputeStack(Stack):
@@ -71,7 +70,6 @@ class ComputeStack(Stack):
         vpc: ec2.IVpc,
         lambda_security_group: ec2.ISecurityGroup,
         docdb_secret: secretsmanager.ISecret,
-        app_state_table: dynamodb.ITable,
         idempotency_table: dynamodb.ITable,
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
@@ -109,33 +107,37 @@ class ComputeStack(Stack):
         # "New functions use the legacy database until the end": the connection secret is the
         # configured one (e.g. the legacy MongoDB's) instead of the DocumentDB cluster's.
         database_secret_arn = settings.tasks_db_secret_arn or docdb_secret.secret_arn
+        # Both database functions share legacy's database (tasks and preferences collections):
+        # one source of truth for every piece of user data during the cutover
+        # (docs/data-migration.md, "Preferences: one store").
+        database = {
+            "DOCDB_SECRET_ARN": database_secret_arn,
+            "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
+            "DOCDB_DATABASE": DOCDB_DATABASE,
+            "DOCDB_CA_FILE": CA_BUNDLE_PATH,
+        }
+        in_vpc: dict[str, Any] = {
+            "vpc": vpc,
+            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            "security_groups": [lambda_security_group],
+        }
         tasks = self._function(
             "tasks",
             "Tasks",
             code=bundled_code(root=LAMBDA_SRC, bundle=bundles["tasks"]),
-            environment={
-                "DOCDB_SECRET_ARN": database_secret_arn,
-                "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
-                "DOCDB_DATABASE": DOCDB_DATABASE,
-                "DOCDB_CA_FILE": CA_BUNDLE_PATH,
-                "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
-            },
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            security_groups=[lambda_security_group],
+            environment={**database, "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name},
             pre_traffic_hook=hook_for("tasks"),
             reserved_concurrency=settings.tasks.reserved_concurrency,
+            **in_vpc,
         )
         profile = self._function(
             "profile",
             "Profile",
             code=bundled_code(root=LAMBDA_SRC, bundle=bundles["profile"]),
-            environment={
-                "APP_STATE_TABLE_NAME": app_state_table.table_name,
-                "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
-            },
+            environment=database,
             pre_traffic_hook=hook_for("profile"),
             reserved_concurrency=settings.profile.reserved_concurrency,
+            **in_vpc,
         )
         # No smoke test for the worker: any SQS batch it fails entirely is a function error,
         # and a valid one sends mail. Its alias alarms still roll a bad version back.
@@ -178,24 +180,8 @@ class ComputeStack(Stack):
         tasks.function.add_environment("EMAIL_QUEUE_URL", self.email_queue.queue.queue_url)
 
         # Grants: each role gets the calls its code makes, on its own resources only.
-        iam.Grant.add_to_principal(
-            grantee=tasks.role,
-            actions=list(READ_SECRET_ACTIONS),
-            resource_arns=[database_secret_arn],
-        )
-        if settings.tasks_db_secret_kms_key_arn is not None:
-            # A secret under a customer managed key: decrypt through Secrets Manager only.
-            tasks.role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt"],
-                    resources=[settings.tasks_db_secret_kms_key_arn],
-                    conditions={
-                        "StringEquals": {
-                            "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
-                        }
-                    },
-                )
-            )
+        for database_function in (tasks, profile):
+            self._grant_database_secret(database_function.role, database_secret_arn)
         for api_function in (tasks, profile):
             iam.Grant.add_to_principal(
                 grantee=api_function.role,
@@ -204,7 +190,6 @@ class ComputeStack(Stack):
             )
         idempotency_table.grant(tasks.role, *IDEMPOTENCY_ACTIONS)
         self.email_queue.queue.grant(tasks.role, *ENQUEUE_ACTIONS)
-        app_state_table.grant(profile.role, *PREFERENCES_ACTIONS)
         idempotency_table.grant(email_worker.role, *IDEMPOTENCY_ACTIONS)
         self.sender_identity = SenderIdentity(
             self,
@@ -238,6 +223,24 @@ class ComputeStack(Stack):
             value=self.http_api.api_endpoint,
             description="HTTP API base URL (reach it through CloudFront in production)",
         )
+
+    def _grant_database_secret(self, role: iam.IRole, secret_arn: str) -> None:
+        iam.Grant.add_to_principal(
+            grantee=role, actions=list(READ_SECRET_ACTIONS), resource_arns=[secret_arn]
+        )
+        if self._settings.tasks_db_secret_kms_key_arn is not None:
+            # A secret under a customer managed key: decrypt through Secrets Manager only.
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[self._settings.tasks_db_secret_kms_key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
+                        }
+                    },
+                )
+            )
 
     def _function(
         self,

@@ -80,7 +80,6 @@ ENVIRONMENT = {
     "ORIGIN_VERIFY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ov-AbCdEf",
     "IDEMPOTENCY_TABLE_NAME": "taskly-bench-idempotency",
     "EMAIL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/taskly-email",
-    "APP_STATE_TABLE_NAME": "taskly-bench-app-state",
     "SENDER_EMAIL": "no-reply@taskly.example.com",
     "AWS_DEFAULT_REGION": "us-east-1",
 }

@@ -48,14 +48,15 @@ class ApiFunctionSettings(FunctionSettings):
     origin_verify_secret_arn: SecretArn = Field(alias="ORIGIN_VERIFY_SECRET_ARN")
 
 
-class TasksSettings(ApiFunctionSettings):
+class DatabaseSettings(ApiFunctionSettings):
+    """The shared database (DocumentDB, or the legacy MongoDB until the end): its secret,
+    database name and CA bundle."""
+
     docdb_secret_arn: SecretArn = Field(alias="DOCDB_SECRET_ARN")
     docdb_database: str = Field(
         alias="DOCDB_DATABASE", default="taskly", pattern=r"^[A-Za-z0-9_-]{1,63}$"
     )
     docdb_ca_file: str = Field(alias="DOCDB_CA_FILE", default="certs/global-bundle.pem")
-    idempotency_table_name: TableName = Field(alias="IDEMPOTENCY_TABLE_NAME")
-    email_queue_url: AnyHttpUrl = Field(alias="EMAIL_QUEUE_URL")
 
     def ca_file_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         """The CA bundle, relative to the bundle root (``LAMBDA_TASK_ROOT``) unless absolute."""
@@ -65,8 +66,13 @@ class TasksSettings(ApiFunctionSettings):
         return Path(environ.get("LAMBDA_TASK_ROOT", Path.cwd())) / path
 
 
-class ProfileSettings(ApiFunctionSettings):
-    app_state_table_name: TableName = Field(alias="APP_STATE_TABLE_NAME")
+class TasksSettings(DatabaseSettings):
+    idempotency_table_name: TableName = Field(alias="IDEMPOTENCY_TABLE_NAME")
+    email_queue_url: AnyHttpUrl = Field(alias="EMAIL_QUEUE_URL")
+
+
+class ProfileSettings(DatabaseSettings):
+    """Preferences live in legacy's ``preferences`` collection of the shared database."""
 
 
 class EmailWorkerSettings(FunctionSettings):

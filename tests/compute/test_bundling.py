@@ -139,8 +139,9 @@ def test_asset_hash_is_the_same_in_every_app_and_shared_by_identical_bundles(
     keys = {name: code_key(stage, "Tasks") for name, stage in stages.items()}
     assert len(set(keys.values())) == 1
     dev = stages["dev"]
-    assert code_key(dev, "Profile") == code_key(dev, "EmailWorker")
-    assert code_key(dev, "Profile") != code_key(dev, "Tasks")
+    # Both database functions ship the same bundle (pymongo and the CA bundle); the worker not.
+    assert code_key(dev, "Profile") == code_key(dev, "Tasks")
+    assert code_key(dev, "EmailWorker") != code_key(dev, "Tasks")
 
 
 def synthesize_function(outdir: Path, bundle: PythonBundle) -> Path:
@@ -263,18 +264,23 @@ def test_real_tasks_bundle_through_cdk(tmp_path: Path, monkeypatch: pytest.Monke
     assert again.read_bytes() == staged.read_bytes()
 
 
-def test_real_profile_bundle_has_no_documentdb_parts(tmp_path: Path) -> None:
-    output = tmp_path / "profile"
-    service_bundles()["profile"].build(output)
+def test_real_email_worker_bundle_has_no_documentdb_parts(tmp_path: Path) -> None:
+    output = tmp_path / "email_worker"
+    service_bundles()["email_worker"].build(output)
     assert set(elf_machines(output).values()) == {EM_AARCH64}
-    assert (output / "taskly" / "handlers" / "profile.py").is_file()
+    assert (output / "taskly" / "handlers" / "email_worker.py").is_file()
     assert not (output / "certs").exists()
     assert not (output / "pymongo").exists()
     assert_nothing_but_runtime_files(output)
-    zip_directory(output, tmp_path / "profile.zip")
+    zip_directory(output, tmp_path / "email_worker.zip")
     shutil.rmtree(output)
-    size = (tmp_path / "profile.zip").stat().st_size
-    print(f"\nprofile/email_worker bundle: {size / 1024 / 1024:.2f} MiB zipped")
+    size = (tmp_path / "email_worker.zip").stat().st_size
+    print(f"\nemail_worker bundle: {size / 1024 / 1024:.2f} MiB zipped")
+
+
+def test_the_profile_function_ships_the_database_bundle() -> None:
+    # Preferences live in the shared database: pymongo (the docdb lock) and the CA bundle.
+    assert service_bundles()["profile"] == service_bundles()["tasks"]
 
 
 def pins(path: Path) -> dict[str, str]:

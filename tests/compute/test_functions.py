@@ -61,18 +61,15 @@ def test_environment_names_every_variable_the_runtime_reads(stage: SynthesizedSt
         for service in SERVICES
     }
     common = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
-    assert set(environments["tasks"]) == common | {
-        "ORIGIN_VERIFY_SECRET_ARN",
-        "DOCDB_SECRET_ARN",
-        "DOCDB_DATABASE",
-        "DOCDB_CA_FILE",
+    database = {"ORIGIN_VERIFY_SECRET_ARN", "DOCDB_SECRET_ARN", "DOCDB_DATABASE", "DOCDB_CA_FILE"}
+    assert set(environments["tasks"]) == common | database | {
         "IDEMPOTENCY_TABLE_NAME",
         "EMAIL_QUEUE_URL",
     }
-    assert set(environments["profile"]) == common | {
-        "ORIGIN_VERIFY_SECRET_ARN",
-        "APP_STATE_TABLE_NAME",
-    }
+    # Preferences live in legacy's collection of the shared database, not in DynamoDB.
+    assert set(environments["profile"]) == common | database
+    for name in database:
+        assert environments["profile"][name] == environments["tasks"][name]
     assert set(environments["email_worker"]) == common | {"SENDER_EMAIL", "IDEMPOTENCY_TABLE_NAME"}
     assert environments["tasks"]["DOCDB_CA_FILE"] == CA_BUNDLE_PATH
     assert environments["email_worker"]["SENDER_EMAIL"] == stage.config.compute.sender_email
@@ -110,15 +107,15 @@ def test_the_construct_names_the_header_the_runtime_checks() -> None:
     assert checked == ORIGIN_VERIFY_HEADER == "x-origin-verify"
 
 
-def test_only_tasks_runs_in_the_vpc_in_private_subnets_with_the_lambda_security_group(
+def test_the_database_functions_run_in_the_vpc_in_private_subnets_with_the_lambda_sg(
     stage: SynthesizedStage,
 ) -> None:
-    vpc_config = function(stage, "tasks")[1]["Properties"]["VpcConfig"]
-    assert len(vpc_config["SubnetIds"]) == 2
-    assert all("PrivateSubnet" in json.dumps(subnet) for subnet in vpc_config["SubnetIds"])
-    assert "LambdaSecurityGroup" in json.dumps(vpc_config["SecurityGroupIds"])
-    for service in ("profile", "email_worker"):
-        assert "VpcConfig" not in function(stage, service)[1]["Properties"]
+    for service in ("tasks", "profile"):  # both reach the shared database
+        vpc_config = function(stage, service)[1]["Properties"]["VpcConfig"]
+        assert len(vpc_config["SubnetIds"]) == 2
+        assert all("PrivateSubnet" in json.dumps(subnet) for subnet in vpc_config["SubnetIds"])
+        assert "LambdaSecurityGroup" in json.dumps(vpc_config["SecurityGroupIds"])
+    assert "VpcConfig" not in function(stage, "email_worker")[1]["Properties"]
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))

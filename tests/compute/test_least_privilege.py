@@ -197,10 +197,7 @@ VPC = {
             "Tasks",
             COMMON | VPC | IDEMPOTENCY | {"secretsmanager:GetSecretValue", "sqs:SendMessage"},
         ),
-        (
-            "Profile",
-            COMMON | {"dynamodb:GetItem", "dynamodb:PutItem", "secretsmanager:GetSecretValue"},
-        ),
+        ("Profile", COMMON | VPC | {"secretsmanager:GetSecretValue"}),
         (
             "EmailWorker",
             COMMON
@@ -247,11 +244,11 @@ def test_grants_name_their_own_resources(stage: SynthesizedStage) -> None:
     assert f"{stage.config.stack_name('Data')}:" in docdb and "Secret" in docdb
     queue = next(resource for resource, actions in tasks.items() if "sqs:SendMessage" in actions)
     assert "EmailQueue" in queue
-    profile = actions_by_resource(stage, "Profile")
-    table = next(resource for resource, actions in profile.items() if "dynamodb:GetItem" in actions)
-    assert "AppStateTable" in table
-    # The profile function reads one secret: the origin-verify value, nothing else.
-    assert secrets_readable_by(stage, "Profile") == {origin_verify_secret(stage)}
+    # The profile function reads the same two: preferences live in the shared database.
+    assert secrets_readable_by(stage, "Profile") == readable
+    assert not any(
+        "AppStateTable" in resource for resource in actions_by_resource(stage, "Profile")
+    )
 
 
 HOOK = {

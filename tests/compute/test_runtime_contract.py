@@ -25,7 +25,6 @@ MODELS = {
 DEPLOY_TIME_EXAMPLES = {
     "DOCDB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-AbCdEf",
     "IDEMPOTENCY_TABLE_NAME": "Taskly-prod-Data-IdempotencyTable48612DF4-1ABCDEF",
-    "APP_STATE_TABLE_NAME": "Taskly-prod-Data-AppStateTableD896E28A-1ABCDEF",
     "EMAIL_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/Taskly-prod-Email",
     "ORIGIN_VERIFY_SECRET_ARN": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:OriginVerifySecret-AbCdEf"
@@ -70,12 +69,14 @@ def test_an_api_function_without_the_origin_secret_would_not_start(
         runtime_settings.load_settings(MODELS[construct], environment)
 
 
-def test_tasks_reads_the_ca_bundle_where_the_bundle_puts_it(
-    stages: dict[str, SynthesizedStage],
+@pytest.mark.parametrize(("construct", "service"), [("Tasks", "tasks"), ("Profile", "profile")])
+def test_database_functions_read_the_ca_bundle_where_the_bundle_puts_it(
+    stages: dict[str, SynthesizedStage], construct: str, service: str
 ) -> None:
-    environment = deployed_environment(stages["prod"], "Tasks")
-    loaded = runtime_settings.load_settings(runtime_settings.TasksSettings, environment)
+    environment = deployed_environment(stages["prod"], construct)
+    loaded = runtime_settings.load_settings(MODELS[construct], environment)
+    assert isinstance(loaded, runtime_settings.DatabaseSettings)
     bundle_root = "/var/task"
     ca_path = loaded.ca_file_path({"LAMBDA_TASK_ROOT": bundle_root})
     assert str(ca_path) == f"{bundle_root}/{CA_BUNDLE_PATH}"
-    assert CA_BUNDLE_PATH in service_bundles()["tasks"].files
+    assert CA_BUNDLE_PATH in service_bundles()[service].files

@@ -6,6 +6,7 @@ would fail (Unauthorized) instead of passing: datacheck never writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -245,3 +246,32 @@ def test_bad_arguments_are_one_line_before_any_connection(
 def test_a_collection_on_neither_side_is_bad_input(wire_db: LocalDb, target_db: LocalDb) -> None:
     line = one_line_error(check(wire_db, target_db, "same", "--collections", "taks"))
     assert "collection 'taks' exists on neither side" in line
+
+
+def test_preferences_are_compared_like_tasks(wire_db: LocalDb, target_db: LocalDb) -> None:
+    """Legacy's ``preferences`` collection moves with the database (docs/data-migration.md,
+    "Preferences: one store"): a run without ``--collections`` checks it, and a preference that
+    changed BSON type on the way, or did not arrive, fails the run."""
+    at = dt.datetime(2030, 1, 2, 3, 4, 5, 123000, tzinfo=dt.UTC)
+    saved = [
+        {"_id": f"user-{n}", "theme": "dark", "language": "en", "email_notifications": True,
+         "tasks_page_size": 20, "updated_at": at}
+        for n in range(3)
+    ]  # fmt: skip
+    with pymongo.MongoClient(wire_db.uri) as client:
+        client.prefs.tasks.insert_one({"_id": IDS["oid"], "owner": "user-0"})
+        client.prefs.preferences.insert_many(saved)
+    arrived = [dict(document) for document in saved[:2]]
+    arrived[1]["tasks_page_size"] = Int64(20)  # same number, another BSON type
+    with pymongo.MongoClient(target_db.uri) as client:
+        client.prefs.tasks.insert_one({"_id": IDS["oid"], "owner": "user-0"})
+        client.prefs.preferences.insert_many(arrived)
+
+    result = check(wire_db, target_db, "prefs", "--format", "json")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    preferences = next(c for c in report["collections"] if c["name"] == "preferences")
+    assert (preferences["source_count"], preferences["target_count"]) == (3, 2)
+    assert preferences["missing_in_target"]["sample"] == ["user-2"]
+    assert preferences["content_differs"]["sample"] == ["user-1"]

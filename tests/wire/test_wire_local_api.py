@@ -1,13 +1,14 @@
-"""The local API's tasks routes over real HTTP, with the tasks function on the wire server.
+"""The local API's tasks and preferences routes over real HTTP, on the wire server.
 
-Nothing of the tasks function is swapped: it reads its database secret (the legacy-MongoDB
-shape, with the server's CA as PEM text) from moto's Secrets Manager through Powertools,
-writes the CA to /tmp, and connects with TLS, SCRAM and replica set rs0 through the same
-``create_client`` as in Lambda. The test then reads the tasks straight from the server.
+Nothing of the tasks or profile function is swapped: each reads its database secret (the
+legacy-MongoDB shape, with the server's CA as PEM text) from moto's Secrets Manager through
+Powertools, writes the CA to /tmp, and connects with TLS, SCRAM and replica set rs0 through the
+same ``create_client`` as in Lambda. The tests then read the documents straight from the server.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 
@@ -84,3 +85,42 @@ def test_tasks_routes_read_and_write_the_wire_server(wire_api: LocalApi, wire_db
         assert http.get(f"{tasks}/{task['id']}", headers=other, timeout=15).status_code == 404
         assert http.delete(f"{tasks}/{task['id']}", headers=headers, timeout=15).status_code == 204
         assert http.get(f"{tasks}/{task['id']}", headers=headers, timeout=15).status_code == 404
+
+
+def test_preferences_routes_read_and_write_legacys_collection(
+    wire_api: LocalApi, wire_db: LocalDb
+) -> None:
+    """The profile function keeps preferences where legacy does (legacy/src/profile.js): the
+    ``preferences`` collection, ``_id`` = the user, BSON types as Node writes them."""
+    headers = {"Authorization": f"Bearer {wire_api.token_for('wire-carol')}"}
+    url = f"{wire_api.base_url}/api/me/preferences"
+    body = {"theme": "dark", "language": "pt-BR", "email_notifications": False}
+    with requests.Session() as http:
+        saved = http.put(url, json={**body, "tasks_page_size": 50}, headers=headers, timeout=15)
+        assert saved.status_code == 200, saved.text
+        with pymongo.MongoClient(wire_db.uri) as client:
+            stored = client.taskly.preferences.find_one({"_id": "wire-carol"})
+            assert stored is not None
+            assert {name: type(value).__name__ for name, value in stored.items()} == {
+                "_id": "str",
+                "theme": "str",
+                "language": "str",
+                "email_notifications": "bool",
+                "tasks_page_size": "int",  # int32, as Node writes 50 (an int64 reads as Int64)
+                "updated_at": "datetime",
+            }
+            answered = dt.datetime.fromisoformat(saved.json()["updated_at"])
+            assert stored["updated_at"].replace(tzinfo=dt.UTC) == answered
+            # What legacy wrote for another user (missing fields) is read with its defaults.
+            client.taskly.preferences.insert_one({"_id": "wire-dan", "theme": "light"})
+        read = http.get(url, headers=headers, timeout=15).json()
+        assert read == saved.json()
+        assert read == {**body, "tasks_page_size": 50, "updated_at": saved.json()["updated_at"]}
+        dan = {"Authorization": f"Bearer {wire_api.token_for('wire-dan')}"}
+        assert http.get(url, headers=dan, timeout=15).json() == {
+            "theme": "light",
+            "language": "en",
+            "email_notifications": True,
+            "tasks_page_size": 20,
+            "updated_at": None,
+        }

@@ -141,7 +141,6 @@ class LocalStack:
             "DOCDB_DATABASE": "taskly",
             "IDEMPOTENCY_TABLE_NAME": "taskly-local-idempotency",
             "EMAIL_QUEUE_URL": self.queue_url,
-            "APP_STATE_TABLE_NAME": "taskly-local-app-state",
             "SENDER_EMAIL": SENDER_EMAIL,
         }
 
@@ -157,24 +156,42 @@ class LocalStack:
         if self.docdb_secret is not None:
             return handlers  # the real wiring: the function reads the secret and connects
         import mongomock
+        from taskly.api import preferences as preferences_api
         from taskly.api import tasks as tasks_api
+        from taskly.data import documentdb_preferences
         from taskly.data.documentdb import DocumentDbConnection, DocumentDbTaskRepository
         from taskly.data.messaging import SqsEmailQueue
+        from taskly.logic.profile import PreferencesService
         from taskly.logic.tasks import TasksService
 
+        # One fake database for both functions, as both share one database in AWS.
         documentdb: Any = mongomock.MongoClient(tz_aware=True)
-        connection = DocumentDbConnection(
-            secret_arn=tasks.settings.docdb_secret_arn,
-            database=tasks.settings.docdb_database,
-            ca_file=Path("unused-by-mongomock.pem"),
-            client_factory=lambda _secret, _ca_file: documentdb,
-        )
+
+        def connection(**collection: Any) -> DocumentDbConnection:
+            return DocumentDbConnection(
+                secret_arn=tasks.settings.docdb_secret_arn,
+                database=tasks.settings.docdb_database,
+                ca_file=Path("unused-by-mongomock.pem"),
+                client_factory=lambda _secret, _ca_file: documentdb,
+                **collection,
+            )
+
         service = TasksService(
-            repository=DocumentDbTaskRepository(connection=connection),
+            repository=DocumentDbTaskRepository(connection=connection()),
             email_queue=SqsEmailQueue(queue_url=str(tasks.settings.email_queue_url)),
             idempotency_store=tasks.idempotency_store,
         )
         tasks.app.dependency_overrides[tasks_api.tasks_service] = lambda: service
+        preferences = PreferencesService(
+            repository=documentdb_preferences.DocumentDbPreferencesRepository(
+                connection=connection(
+                    collection=documentdb_preferences.COLLECTION,
+                    indexes=documentdb_preferences.INDEXES,
+                    store=documentdb_preferences.STORE,
+                )
+            )
+        )
+        profile.app.dependency_overrides[preferences_api.preferences_service] = lambda: preferences
         return handlers
 
     def start_email_poller(self, handler: Callable[[dict[str, Any], Any], Any]) -> None:

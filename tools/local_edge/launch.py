@@ -25,7 +25,7 @@ from typing import IO
 
 from tools.local_api.__main__ import DOCDB_SECRET_VARIABLE
 from tools.local_api.devjwt import CLIENT_ID, ISSUER, load_or_create_key
-from tools.local_db import LocalDbProcess, stop_by_pid
+from tools.local_db import LocalDb, LocalDbProcess, stop_by_pid
 from tools.local_db import start as start_db
 from tools.local_edge.store import STORE_IN_STATE_DIR, FileKeyValueStore
 
@@ -93,6 +93,13 @@ class LocalPath:
     @property
     def jwks_file(self) -> Path:
         return self.state_dir / "jwt" / "jwks.json"
+
+    @property
+    def db(self) -> LocalDb:
+        """The shared wire server (both backends' database); LaunchError before ``start``."""
+        if self._db is None:
+            raise LaunchError("the local path is not running")
+        return self._db.info
 
     def url(self, port: int) -> str:
         return f"http://127.0.0.1:{port}"

@@ -1,4 +1,4 @@
-"""``/api/me/preferences`` (service ``profile``, DynamoDB app-state table)."""
+"""``/api/me/preferences`` (service ``profile``, legacy's ``preferences`` collection)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tasks in Amazon DocumentDB through pymongo.
+"""Tasks in Amazon DocumentDB through pymongo, and the connection every DocumentDB store uses.
 
 One client per execution environment, created on first use from the cluster's Secrets
 Manager secret (fetched through Powertools parameters and cached). TLS with the bundled RDS CA,
@@ -43,6 +43,7 @@ from taskly.observability import trace_library
 logger = logging.getLogger(__name__)
 
 COLLECTION = "tasks"
+TASK_STORE = "task store"  # names the store in 503 messages
 # Per-operation ceiling; the invocation's remaining time lowers it further.
 OPERATION_TIMEOUT_SECONDS = 4.0
 CONNECT_TIMEOUT_MS = 2000
@@ -156,13 +157,17 @@ def create_client(secret: DocDbSecret, ca_file: Path) -> pymongo.MongoClient[dic
         timeoutMS=int(OPERATION_TIMEOUT_SECONDS * 1000),
         # One request at a time per execution environment: a bigger pool only holds sockets.
         maxPoolSize=2,
-        appname="taskly-tasks",
+        appname="taskly",
         tz_aware=True,
     )
 
 
 class DocumentDbConnection:
-    """The execution environment's one client, built on first use and rebuilt after rotation."""
+    """The execution environment's one client, built on first use and rebuilt after rotation.
+
+    It serves one collection (``collection``: tasks unless told otherwise) and creates that
+    collection's ``indexes`` once per client; ``store`` names it in 503 messages.
+    """
 
     def __init__(
         self,
@@ -172,9 +177,15 @@ class DocumentDbConnection:
         ca_file: Path,
         client_factory: ClientFactory = create_client,
         secret_loader: Callable[[str, bool], Mapping[str, Any]] | None = None,
+        collection: str = COLLECTION,
+        indexes: tuple[tuple[str, list[tuple[str, int]]], ...] = INDEXES,
+        store: str = TASK_STORE,
     ) -> None:
         self._secret_arn = secret_arn
         self._database = database
+        self._collection = collection
+        self._indexes = indexes
+        self.store = store
         self._ca_file = ca_file
         self._client_factory = client_factory
         self._secret_loader = secret_loader or _load_secret
@@ -189,13 +200,13 @@ class DocumentDbConnection:
             client = self._client_factory(secret, self._ca_file)
             try:
                 # Idempotent and cheap when the indexes exist: once per execution environment.
-                for name, keys in INDEXES:
-                    client[self._database][COLLECTION].create_index(keys, name=name)
+                for name, keys in self._indexes:
+                    client[self._database][self._collection].create_index(keys, name=name)
             except BaseException:
                 client.close()
                 raise
             self._client, self._force_secret_refresh = client, False
-        return self._client[self._database][COLLECTION]
+        return self._client[self._database][self._collection]
 
     def reset(self) -> None:
         """Drop the client (after an authentication failure: the secret was rotated)."""
@@ -214,7 +225,7 @@ class DocumentDbConnection:
             raw = self._secret_loader(self._secret_arn, force_fetch)
         except Exception as exc:  # Powertools wraps every SDK failure in GetParameterError
             logger.error("could not read the DocumentDB secret: %s", exc)
-            raise DependencyUnavailableError("the task store is unavailable") from exc
+            raise DependencyUnavailableError(f"the {self.store} is unavailable") from exc
         return DocDbSecret.parse(raw)
 
 
@@ -291,15 +302,15 @@ def translate_driver_errors(connection: DocumentDbConnection) -> Iterator[None]:
             logger.warning("DocumentDB rejected the credentials; re-reading the secret")
             connection.reset()
             raise DependencyUnavailableError(
-                "the task store is unavailable", retry_after_seconds=1
+                f"the {connection.store} is unavailable", retry_after_seconds=1
             ) from exc
         if exc.timeout:
-            raise DependencyUnavailableError("the task store timed out") from exc
+            raise DependencyUnavailableError(f"the {connection.store} timed out") from exc
         raise
     except mongo_errors.PyMongoError as exc:
         if isinstance(exc, mongo_errors.ConnectionFailure) or exc.timeout:
             logger.warning("DocumentDB unavailable: %s", exc)
-            raise DependencyUnavailableError("the task store is unavailable") from exc
+            raise DependencyUnavailableError(f"the {connection.store} is unavailable") from exc
         raise
 
 

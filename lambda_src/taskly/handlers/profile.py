@@ -1,8 +1,12 @@
-"""Entry point of the ``profile`` function (outside the VPC, DynamoDB; also serves health).
+"""Entry point of the ``profile`` function (in the VPC, the shared database; also serves health).
+
+Preferences live in legacy's ``preferences`` collection of the database both backends share
+during the cutover (docs/data-migration.md, "Preferences: one store"), so a viewer moved
+between legacy and the new API by the weight sees what they saved on either side.
 
 Imports neither pymongo nor boto3 at init: health checks never need them, and the preferences
-routes (with the origin check they pass first) load boto3 on their first call. With SnapStart,
-``prime`` loads it before the snapshot instead.
+routes (with the origin check they pass first) load them on their first call. With SnapStart,
+``prime`` loads them before the snapshot instead.
 """
 
 from __future__ import annotations
@@ -36,10 +40,19 @@ origin = OriginCheck(
 
 @functools.cache
 def preferences_service() -> PreferencesService:
-    from taskly.data.dynamodb import DynamoDbPreferencesRepository
+    from taskly.data import documentdb_preferences
+    from taskly.data.documentdb import DocumentDbConnection
 
+    connection = DocumentDbConnection(
+        secret_arn=settings.docdb_secret_arn,
+        database=settings.docdb_database,
+        ca_file=settings.ca_file_path(),
+        collection=documentdb_preferences.COLLECTION,
+        indexes=documentdb_preferences.INDEXES,
+        store=documentdb_preferences.STORE,
+    )
     return PreferencesService(
-        repository=DynamoDbPreferencesRepository(table_name=settings.app_state_table_name)
+        repository=documentdb_preferences.DocumentDbPreferencesRepository(connection=connection)
     )
 
 
@@ -49,11 +62,12 @@ app.dependency_overrides[preferences_api.preferences_service] = preferences_serv
 @snapshot.before_snapshot
 def prime() -> None:
     """Before the snapshot: load what the origin check and ``preferences_service`` load on first
-    use and build the models' validators; code only, no clients."""
-    from taskly.data import origin_secret
+    use and build the models' validators; code only, no clients or connections."""
+    from taskly.data import documentdb, origin_secret
 
     origin_secret.prime()
-    importlib.import_module("taskly.data.dynamodb")
+    documentdb.prime()
+    importlib.import_module("taskly.data.documentdb_preferences")
     build_models()
 
 

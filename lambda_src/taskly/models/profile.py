@@ -1,4 +1,4 @@
-"""User preferences kept in the DynamoDB app-state table."""
+"""User preferences (stored in legacy's ``preferences`` collection, see taskly.data)."""
 
 from __future__ import annotations
 

@@ -28,7 +28,6 @@ os.environ.update(
         ),
         "IDEMPOTENCY_TABLE_NAME": "taskly-test-idempotency",
         "EMAIL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/taskly-email",
-        "APP_STATE_TABLE_NAME": "taskly-test-app-state",
         "SENDER_EMAIL": "no-reply@taskly.example.com",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",

@@ -1,4 +1,4 @@
-"""The DynamoDB, SQS and SES adapters and the email worker, against moto's in-process AWS mock."""
+"""The AWS adapters (SQS, SES, idempotency) and the email worker, against moto's in-process mock."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 from taskly.data import aws
-from taskly.data.dynamodb import DynamoDbPreferencesRepository
 from taskly.data.messaging import SqsEmailQueue
 from taskly.errors import DependencyUnavailableError
 from taskly.handlers import email_worker
 from taskly.models.email import TaskSharedEmail
-from taskly.models.profile import PreferencesUpdate, Theme
 
 from tools.local_api.events import LocalLambdaContext
 from tools.local_api.stack import create_tables
@@ -47,28 +45,6 @@ def account() -> Iterator[None]:
 
 def sent_emails() -> int:
     return int(boto3.client("ses").get_send_quota()["SentLast24Hours"])
-
-
-def test_preferences_round_trip_in_dynamodb(account: None) -> None:
-    repository = DynamoDbPreferencesRepository(table_name=APP_STATE_TABLE)
-    assert repository.get(user_id="alice") is None
-    now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    update = PreferencesUpdate(
-        theme=Theme.DARK, language="fr", email_notifications=False, tasks_page_size=7
-    )
-    repository.put(user_id="alice", preferences=update, now=now)
-    stored = repository.get(user_id="alice")
-    assert stored is not None
-    assert (stored.theme, stored.language, stored.tasks_page_size, stored.updated_at) == (
-        Theme.DARK,
-        "fr",
-        7,
-        now,
-    )
-    item = boto3.client("dynamodb").get_item(
-        TableName=APP_STATE_TABLE, Key={"pk": {"S": "USER#alice"}, "sk": {"S": "PREFERENCES"}}
-    )
-    assert item["Item"]["theme"] == {"S": "dark"}
 
 
 def test_queue_sends_the_message_json(account: None) -> None:

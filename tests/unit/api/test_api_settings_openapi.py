@@ -19,6 +19,9 @@ BASE = {
 ORIGIN = {
     "ORIGIN_VERIFY_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ov-x1",
 }
+DATABASE = {
+    "DOCDB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:docdb-x1",
+}
 TASKS = {
     **BASE,
     **ORIGIN,
@@ -53,17 +56,18 @@ def test_tasks_settings_defaults() -> None:
             {**TASKS, "DOCDB_SECRET_ARN": "not-an-arn", "EMAIL_QUEUE_URL": "nope"},
             ["DOCDB_SECRET_ARN", "EMAIL_QUEUE_URL"],
         ),
-        (ProfileSettings, {**BASE, **ORIGIN}, ["APP_STATE_TABLE_NAME"]),
+        # Preferences live in the shared database: no profile function starts without it.
+        (ProfileSettings, {**BASE, **ORIGIN}, ["DOCDB_SECRET_ARN"]),
         # The origin check has no off switch: an API function without the secret does not start.
         (
             TasksSettings,
             {k: v for k, v in TASKS.items() if k != "ORIGIN_VERIFY_SECRET_ARN"},
             ["ORIGIN_VERIFY_SECRET_ARN"],
         ),
-        (ProfileSettings, {**BASE, "APP_STATE_TABLE_NAME": "abc"}, ["ORIGIN_VERIFY_SECRET_ARN"]),
+        (ProfileSettings, {**BASE, **DATABASE}, ["ORIGIN_VERIFY_SECRET_ARN"]),
         (
             ProfileSettings,
-            {**BASE, "APP_STATE_TABLE_NAME": "abc", "ORIGIN_VERIFY_SECRET_ARN": ""},
+            {**BASE, **DATABASE, "ORIGIN_VERIFY_SECRET_ARN": ""},
             ["ORIGIN_VERIFY_SECRET_ARN"],
         ),
         (
@@ -73,7 +77,7 @@ def test_tasks_settings_defaults() -> None:
         ),
         (
             ProfileSettings,
-            {**BASE, **ORIGIN, "POWERTOOLS_LOG_LEVEL": "LOUD", "APP_STATE_TABLE_NAME": "abc"},
+            {**BASE, **ORIGIN, **DATABASE, "POWERTOOLS_LOG_LEVEL": "LOUD"},
             ["POWERTOOLS_LOG_LEVEL"],
         ),
     ],
@@ -95,7 +99,7 @@ def test_only_the_api_functions_need_the_origin_verify_secret() -> None:
         {**BASE, "IDEMPOTENCY_TABLE_NAME": "idem", "SENDER_EMAIL": "no-reply@example.com"},
     )
     assert not hasattr(worker, "origin_verify_secret_arn")
-    profile = load_settings(ProfileSettings, {**BASE, **ORIGIN, "APP_STATE_TABLE_NAME": "abc"})
+    profile = load_settings(ProfileSettings, {**BASE, **ORIGIN, **DATABASE})
     assert profile.origin_verify_secret_arn == ORIGIN["ORIGIN_VERIFY_SECRET_ARN"]
 
 

@@ -91,7 +91,7 @@ def test_priming_loads_and_patches_what_first_use_needs_and_creates_no_client(
     assert seen["unbuilt_models"] == []
     assert seen["boto3_session"] is False
     assert not set(seen["loaded"]) & set(NEVER)
-    if handler == "tasks":
+    if handler in ("tasks", "profile"):  # both use the shared database
         assert {"boto3", "pymongo", "bson"} <= set(seen["loaded"])
         assert seen["pymongo_listeners"] == ["XrayCommandListener"]
     else:
