@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, CfnOutput, Fn, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnOutput, Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ses as ses
 from constructs import Construct
+
+from cdk_constructs.retention import removal_policy
 
 # SES v2 SendEmail, the only call the worker makes (lambda_src/taskly/data/messaging.py).
 SEND_EMAIL_ACTIONS = ("ses:SendEmail",)
@@ -50,9 +52,7 @@ class SenderIdentity(Construct):
         )
         # A re-created domain identity gets new DKIM tokens, so its DNS records would have to
         # be published again: protected stages keep it when the stack goes.
-        self.email_identity.apply_removal_policy(
-            RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
-        )
+        self.email_identity.apply_removal_policy(removal_policy(keep=retain))
         # Built rather than read from the resource: the ARN is known before the identity exists.
         self.identity_arn = Stack.of(self).format_arn(
             service="ses",
