@@ -60,7 +60,7 @@ class AlarmTopic(Construct):
         construct_id: str,
         *,
         email_recipients: Sequence[str],
-        key_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        key_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, construct_id)
         recipients = checked_recipients(email_recipients, what="AlarmTopic email_recipients")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from cdk_constructs.nag import acknowledge
+from cdk_constructs.retention import removal_policy
 
 RESOURCE_SERVER_ID = "taskly"
 API_SCOPE_NAME = "api"
@@ -52,7 +53,7 @@ class ApiUserPool(Construct):
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             deletion_protection=protect_data,
             # Users cannot be re-created with their passwords: never delete a pool with them.
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(keep=True),
         )
         self.api_scope = cognito.ResourceServerScope(
             scope_name=API_SCOPE_NAME, scope_description="Call the Taskly API"

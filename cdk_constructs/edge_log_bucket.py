@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_constructs.nag import acknowledge_checkov
+from cdk_constructs.retention import removal_policy
 
 
 class EdgeLogBucket(Construct):
@@ -40,7 +41,7 @@ class EdgeLogBucket(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
-            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(keep=retain),
             auto_delete_objects=not retain,
         )
         acknowledge_checkov(

@@ -12,11 +12,11 @@ and ``secretsmanager:GetSecretValue`` on ``secret`` (nothing else), and hand ``s
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk_constructs.nag import acknowledge, acknowledge_checkov
+from cdk_constructs.retention import removal_policy
 
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
 
@@ -37,7 +37,7 @@ class OriginVerifySecret(Construct):
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True, include_space=False
             ),
-            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(keep=retain),
         )
         acknowledge_checkov(
             self.secret,

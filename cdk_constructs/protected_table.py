@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from cdk_constructs.nag import acknowledge_checkov
+from cdk_constructs.retention import removal_policy
 
 
 class ProtectedTable(Construct):
@@ -43,7 +43,7 @@ class ProtectedTable(Construct):
             ),
             time_to_live_attribute=ttl_attribute,
             deletion_protection=protect_data,
-            removal_policy=RemovalPolicy.RETAIN if protect_data else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(keep=protect_data),
         )
         acknowledge_checkov(
             self.table,

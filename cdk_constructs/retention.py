@@ -1,7 +1,9 @@
-"""CloudWatch Logs retention from a number of days (StageConfig keeps plain numbers)."""
+"""How long things are kept: CloudWatch Logs retention from a number of days (StageConfig
+keeps plain numbers), and the removal policy of a stateful resource from a stage's flag."""
 
 from __future__ import annotations
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
 _BY_DAYS = {
@@ -28,3 +30,16 @@ SUPPORTED_RETENTION_DAYS = tuple(_BY_DAYS)
 
 def retention_days(days: int) -> logs.RetentionDays:
     return _BY_DAYS[days]
+
+
+def removal_policy(*, keep: bool) -> RemovalPolicy:
+    """What CloudFormation does with a stateful resource when it leaves the stack.
+
+    ``keep``: ``RetainExceptOnCreate`` with ``UpdateReplacePolicy: Retain`` (CDK's
+    RETAIN_ON_UPDATE_OR_DELETE, aws/aws-cdk#26602): kept on stack delete, removal from the
+    template and replacement, but deleted when the operation that created it rolls back. Plain
+    ``Retain`` would also keep it then: a failed first deploy leaves the resource behind and a
+    retry fails on its fixed name (an SES identity) or piles up orphans (tables, keys, buckets).
+    Otherwise ``DESTROY``.
+    """
+    return RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if keep else RemovalPolicy.DESTROY

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_constructs._names import regional_name
+from cdk_constructs.retention import removal_policy
 
 SPA_FALLBACK_CODE = Path(__file__).resolve().parents[1] / "lambda_src" / "edge" / "spa_fallback.js"
 SPA_ORIGIN_ID = "spa"
@@ -61,7 +62,7 @@ class SpaSite(Construct):
             ],
             server_access_logs_bucket=access_log_bucket,
             server_access_logs_prefix="spa-bucket/",
-            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(keep=retain),
             auto_delete_objects=not retain,
         )
         # Named here, with the region: the name CDK would generate is the same for a second

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import jsii
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
@@ -25,6 +25,7 @@ from constructs import Construct
 
 from cdk_constructs.nag import acknowledge, acknowledge_checkov
 from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
+from cdk_constructs.retention import removal_policy
 
 LEGACY_PROXY_PATH = "/api/{proxy+}"
 
@@ -113,7 +114,7 @@ class StranglerHttpApi(Construct):
             "AccessLogs",
             retention=access_log_retention,
             # Protected stages keep the trail of who called the API after the stack is gone.
-            removal_policy=RemovalPolicy.RETAIN if retain_access_logs else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(keep=retain_access_logs),
         )
         acknowledge_checkov(
             self.access_logs,

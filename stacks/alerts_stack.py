@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs.alarm_topic import AlarmTopic
 from cdk_constructs.budget_alerts import BudgetAlerts
+from cdk_constructs.retention import removal_policy
 
 
 class AlertsStack(Stack):
@@ -40,7 +41,7 @@ class AlertsStack(Stack):
             self,
             "AlarmTopic",
             email_recipients=email_recipients,
-            key_removal_policy=RemovalPolicy.RETAIN if retain_key else RemovalPolicy.DESTROY,
+            key_removal_policy=removal_policy(keep=retain_key),
         )
         self.alarm_topic: sns.ITopic = topic.topic
         self.budget = BudgetAlerts(

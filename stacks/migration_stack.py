@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -14,6 +14,7 @@ from constructs import Construct
 from cdk_constructs.dms_account_roles import DmsAccountRoles
 from cdk_constructs.dms_replication import MongoToDocumentDbReplication
 from cdk_constructs.replication_alarms import ReplicationAlarms
+from cdk_constructs.retention import removal_policy
 from stacks.config import MigrationConfig
 
 
@@ -68,7 +69,7 @@ class MigrationStack(Stack):
             multi_az=settings.multi_az,
             log_retention=log_retention,
             vpc_role=account_roles.vpc_role if account_roles else None,
-            removal_policy=RemovalPolicy.RETAIN if retain_key else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(keep=retain_key),
         )
         if account_roles is not None:
             # Logging is on from the first start: the logs role must exist by then too.

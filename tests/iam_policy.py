@@ -1,4 +1,5 @@
-"""A small evaluator of resource policies (SNS topic, KMS key) the way AWS decides a request.
+"""A small evaluator of resource policies (SNS topic, KMS key) and of a role's identity
+policy, the way AWS decides a request.
 
 Tests use it to ask "would AWS let this principal do this?" instead of looking for a
 statement: an explicit Deny that matches wins, otherwise an Allow must match the principal,
@@ -11,9 +12,13 @@ Several values of one key are ORed, several keys and operators ANDed; a key miss
 request fails the condition (``IfExists`` passes). Anything else (NotPrincipal, NotAction,
 NotResource, another operator) raises, so a policy it cannot judge never passes silently.
 
-What it does not prove: identity policies, SCPs, permission boundaries and session policies
-are not evaluated (the principals here are AWS services, which have none); nor does it call
-AWS. Template intrinsics are resolved by :func:`resolve` with the values the test supplies.
+:func:`evaluate_identity_policy` judges one identity policy (a role's): its statements must
+have no Principal (the policy's principal is the role), the rest is evaluated as above.
+
+What it does not prove: SCPs, permission boundaries and session policies are not evaluated,
+nor the combination of a role's several policies or of identity and resource policies; nor
+does it call AWS. Template intrinsics are resolved by :func:`resolve` with the values the test
+supplies.
 """
 
 from __future__ import annotations
@@ -48,9 +53,24 @@ class UnsupportedPolicyError(ValueError):
 
 
 def evaluate(policy: Mapping[str, Any], request: Request) -> Decision:
-    statements = policy["Statement"]
-    if isinstance(statements, Mapping):
-        statements = [statements]
+    """Decide ``request`` against a resource policy (every statement names its Principal)."""
+    statements = _listed(policy["Statement"])
+    for statement in statements:
+        if statement.get("Principal") is None:
+            raise UnsupportedPolicyError("a resource policy statement needs a Principal")
+    return _decide(statements, request)
+
+
+def evaluate_identity_policy(policy: Mapping[str, Any], request: Request) -> Decision:
+    """Decide ``request`` against the identity policy of the principal making it."""
+    statements = _listed(policy["Statement"])
+    for statement in statements:
+        if "Principal" in statement:
+            raise UnsupportedPolicyError(f"an identity policy names no Principal: {statement}")
+    return _decide(statements, request)
+
+
+def _decide(statements: list[Mapping[str, Any]], request: Request) -> Decision:
     matching = [statement for statement in statements if _matches(statement, request)]
     if any(statement["Effect"] == "Deny" for statement in matching):
         return Decision.EXPLICIT_DENY
@@ -97,7 +117,10 @@ def _matches(statement: Mapping[str, Any], request: Request) -> bool:
     if unsupported:
         raise UnsupportedPolicyError(f"statement uses {sorted(unsupported)}: {statement}")
     return (
-        _principal_matches(statement.get("Principal"), request.principal)
+        (
+            "Principal" not in statement
+            or _principal_matches(statement["Principal"], request.principal)
+        )
         and any(
             fnmatch.fnmatchcase(request.action.lower(), pattern.lower())
             for pattern in _listed(statement["Action"])
@@ -111,8 +134,6 @@ def _matches(statement: Mapping[str, Any], request: Request) -> bool:
 
 
 def _principal_matches(principal: Any, caller: Mapping[str, str]) -> bool:
-    if principal is None:
-        raise UnsupportedPolicyError("a resource policy statement needs a Principal")
     if principal == "*":
         return True
     for kind, names in principal.items():

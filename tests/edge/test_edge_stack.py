@@ -345,7 +345,10 @@ def test_dev_buckets_are_destroyed_with_the_stack(dev: dict[str, Any]) -> None:
 
 def test_prod_retains_buckets_and_uses_domain_certificate_and_waf(prod: dict[str, Any]) -> None:
     for bucket in resources(prod, "AWS::S3::Bucket").values():
-        assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Retain", "Retain")
+        assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == (
+            "RetainExceptOnCreate",
+            "Retain",
+        )
     assert not resources(prod, "Custom::S3AutoDeleteObjects")
     config = only(prod, "AWS::CloudFront::Distribution")[1]["Properties"]["DistributionConfig"]
     assert config["Aliases"] == ["app.taskly.example.com"]

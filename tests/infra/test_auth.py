@@ -13,7 +13,7 @@ def test_user_pool_is_email_only_strong_and_retained(all_stages: list[Synthesize
         template.has_resource(
             "AWS::Cognito::UserPool",
             {
-                "DeletionPolicy": "Retain",
+                "DeletionPolicy": "RetainExceptOnCreate",
                 "UpdateReplacePolicy": "Retain",
                 "Properties": Match.object_like(
                     {

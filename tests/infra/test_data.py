@@ -126,8 +126,9 @@ def test_tables_are_on_demand_recoverable_and_protected_per_stage(
         assert properties["SSESpecification"] == {"SSEEnabled": True}
         assert properties["TimeToLiveSpecification"]["Enabled"] is True
         assert properties.get("DeletionProtectionEnabled", False) is protected
-        expected_policy = "Retain" if protected else "Delete"
-        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == expected_policy
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == (
+            ("RetainExceptOnCreate", "Retain") if protected else ("Delete", "Delete")
+        )
 
 
 def test_idempotency_table_has_the_shape_powertools_expects(dev: SynthesizedStage) -> None:

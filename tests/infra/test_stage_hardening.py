@@ -48,11 +48,15 @@ def test_a_bad_domain_prefix_is_one_line(prefix: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "days", "policy"),
-    [("dev", 14, "Delete"), ("staging", 365, "Retain"), ("prod", 365, "Retain")],
+    ("name", "days", "policy", "replace_policy"),
+    [
+        ("dev", 14, "Delete", "Delete"),
+        ("staging", 365, "RetainExceptOnCreate", "Retain"),
+        ("prod", 365, "RetainExceptOnCreate", "Retain"),
+    ],
 )
 def test_protected_stages_keep_the_api_access_logs(
-    stage: Any, name: str, days: int, policy: str
+    stage: Any, name: str, days: int, policy: str, replace_policy: str
 ) -> None:
     """Before: 14 days and deleted with the stack in every stage."""
     compute = stage(name).json("Compute")
@@ -64,7 +68,7 @@ def test_protected_stages_keep_the_api_access_logs(
     log_group = compute["Resources"][log_group_id]
     assert log_group["Properties"]["RetentionInDays"] == days
     assert log_group["DeletionPolicy"] == policy
-    assert log_group["UpdateReplacePolicy"] == policy
+    assert log_group["UpdateReplacePolicy"] == replace_policy
 
 
 def test_a_protected_stage_refuses_a_short_access_log_retention() -> None:

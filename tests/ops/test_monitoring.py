@@ -440,7 +440,7 @@ def test_topic_is_encrypted_and_mails_the_configured_recipients(dev: Synthesized
     assert "KmsMasterKeyId" in topic["Properties"]
 
 
-@pytest.mark.parametrize(("name", "policy"), [("dev", "Delete"), ("prod", "Retain")])
+@pytest.mark.parametrize(("name", "policy"), [("dev", "Delete"), ("prod", "RetainExceptOnCreate")])
 def test_the_alarm_key_is_kept_where_data_is(stage: Any, name: str, policy: str) -> None:
     [key] = stage(name).template("Alerts").find_resources("AWS::KMS::Key").values()
     assert key["DeletionPolicy"] == policy
