@@ -36,6 +36,8 @@ from stacks.config import (
     stage_config,
 )
 from stacks.data_stack import DataStack
+from stacks.dms_account_roles_stack import STACK_NAME as DMS_ROLES_STACK
+from stacks.dms_account_roles_stack import DmsAccountRolesStack
 from stacks.edge_stack import EdgeStack
 from stacks.migration_stack import MigrationStack
 from stacks.monitoring_stack import MonitoringStack
@@ -257,7 +259,7 @@ def _migration(
         description="Taskly migration: DMS Serverless from the legacy MongoDB into DocumentDB",
         settings=settings,
         vpc=network.vpc,
-        docdb_secret=data.docdb_secret,
+        docdb_host=data.docdb_endpoint_address,
         docdb_security_group_id=data.docdb_security_group_id,
         docdb_port=DOCDB_PORT,
         docdb_database=DOCDB_DATABASE,
@@ -291,11 +293,29 @@ def compose_cicd(app: App) -> CicdStack:
     return stack
 
 
+def compose_dms_account_roles(app: App, config: StageConfig) -> DmsAccountRolesStack:
+    """The account's DMS roles alone, built only with -c dms_account_roles=true.
+
+    Kept out of the stage apps so a stage's deploy never creates them in the same run as the
+    replication subnet group that needs them propagated (docs/data-migration.md, Phase 0).
+    """
+    stack = DmsAccountRolesStack(
+        app,
+        DMS_ROLES_STACK,
+        env=Environment(account=config.account, region=config.region),
+        description="Taskly: the account's dms-vpc-role and dms-cloudwatch-logs-role for DMS",
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+    return stack
+
+
 def main() -> int:
     app = App()
     try:
         if str(app.node.try_get_context("cicd")).lower() == "true":
             compose_cicd(app)
+        elif str(app.node.try_get_context("dms_account_roles")).lower() == "true":
+            compose_dms_account_roles(app, load_config(app))
         else:
             compose(app, load_config(app))
     except (ConfigError, CicdConfigError, BundlingError) as error:

@@ -18,9 +18,10 @@ class DmsAccountRoles(Construct):
 
     Without ``dms-vpc-role`` creating a replication subnet group fails with "The IAM Role
     arn:aws:iam::ACCOUNT:role/dms-vpc-role is not configured properly" (aws/aws-cdk#7632,
-    hashicorp/terraform-provider-aws#11025): the subnet group must depend on :attr:`vpc_role`.
-    Build this construct only where the account does not have the roles yet; a second copy in
-    another stack or stage fails with "already exists".
+    hashicorp/terraform-provider-aws#11025), also for a while after the role was created
+    (IAM propagation): so this construct lives in its own stack, deployed before and apart from
+    any stage (stacks/dms_account_roles_stack.py). Build it only where the account does not
+    have the roles yet; a second copy fails with "already exists" (preflight says so).
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:

@@ -3,8 +3,10 @@
 Every DMS resource here is an L1 (aws-cdk has no DMS L2, aws/aws-cdk#6906). Coverage issues
 this construct guards against:
 
-- aws/aws-cdk#7632: the account role ``dms-vpc-role`` must exist before a replication subnet
-  group is created (see ``DmsAccountRoles``; ``depends_on`` below).
+- aws/aws-cdk#7632, hashicorp/terraform-provider-aws#11025: the account role ``dms-vpc-role``
+  must exist, and have propagated, before a replication subnet group is created. No
+  dependency inside one deploy waits for propagation, so the roles come from their own
+  earlier deploy (stacks/dms_account_roles_stack.py) and ``make preflight`` checks them.
 - aws/aws-cdk#36179: ``SslMode`` reported missing from a synthesized ``AWS::DMS::Endpoint``;
   tests/infra/test_migration.py asserts ``verify-full`` and the certificate on both endpoints.
 - hashicorp/terraform-provider-aws#35650 (the API behind ``AWS::DMS::ReplicationConfig``): a
@@ -13,6 +15,9 @@ this construct guards against:
   (docs/data-migration.md, "Changing the replication").
 - aws-cloudformation/cloudformation-coverage-roadmap#1744: CloudFormation creates the config
   but cannot start it (no ``AWS::DMS::Replication``); ``aws dms start-replication`` does.
+- No CloudFormation resource creates a DocumentDB user (users exist only through the
+  ``createUser`` database command): the target secret's user ``taskly_dms`` is created by a
+  runbook step (docs/data-migration.md, Phase 0), never by this construct.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import base64
 import json
 
-from aws_cdk import Aws, Fn, RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_dms as dms
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -34,6 +39,8 @@ from cdk_constructs.nag import acknowledge, acknowledge_checkov
 from cdk_constructs.private_network import HTTPS_PORT
 
 SOURCE_USERNAME = "taskly_dms"
+# DMS's own DocumentDB user: readWrite on the Taskly database only, never rotated.
+TARGET_USERNAME = "taskly_dms"
 # MongoDB URIs and the DMS secret format carry the password verbatim; keep it URI-safe.
 EXCLUDED_PASSWORD_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"  # noqa: S105 - a character set
 READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
@@ -78,7 +85,11 @@ class MongoToDocumentDbReplication(Construct):
     """A DMS Serverless replication (full load, then CDC) into the Taskly DocumentDB cluster.
 
     Source credentials live in Secrets Manager (``source_secret``, or a new secret with a
-    generated password for a read-only DMS user); DMS reads both endpoint secrets through
+    generated password for a read-only DMS user). The target's are DMS's own DocumentDB user
+    (:attr:`target_secret`, ``readWrite`` on ``target_database`` only), never the cluster's
+    admin secret: that one is rotated every few weeks, and a rotation in the middle of a
+    replication would pull the password from under DMS; this one has no rotation schedule and
+    lives only as long as the stack. DMS reads both endpoint secrets through
     :attr:`secrets_role`. Both endpoints use TLS with ``verify-full`` against the CA given.
     The replication's security group opens only DocumentDB's port, HTTPS to the Secrets
     Manager endpoint and the source's port to ``source_cidr``; the matching ingress rules are
@@ -93,7 +104,7 @@ class MongoToDocumentDbReplication(Construct):
         *,
         vpc: ec2.IVpc,
         identifier: str,
-        target_secret: secretsmanager.ISecret,
+        target_host: str,
         target_security_group_id: str,
         target_port: int,
         target_database: str,
@@ -111,7 +122,6 @@ class MongoToDocumentDbReplication(Construct):
         max_capacity_units: int,
         multi_az: bool,
         log_retention: logs.RetentionDays,
-        vpc_role: iam.IRole | None,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -129,6 +139,7 @@ class MongoToDocumentDbReplication(Construct):
             port=source_port,
             secret_arn=source_secret_arn,
         )
+        self.target_secret = self._target_secret(host=target_host, port=target_port)
         self.secrets_role = iam.Role(
             self,
             "SecretsAccessRole",
@@ -143,7 +154,7 @@ class MongoToDocumentDbReplication(Construct):
         iam.Grant.add_to_principal(
             grantee=self.secrets_role,
             actions=list(READ_SECRET_ACTIONS),
-            resource_arns=[self.source_secret.secret_arn, target_secret.secret_arn],
+            resource_arns=[self.source_secret.secret_arn, self.target_secret.secret_arn],
         )
         decrypt_keys = [self.key.key_arn]
         if source_secret_kms_key_arn is not None:
@@ -181,9 +192,6 @@ class MongoToDocumentDbReplication(Construct):
                 subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
             ).subnet_ids,
         )
-        if vpc_role is not None:
-            # aws/aws-cdk#7632: the subnet group is refused until dms-vpc-role exists.
-            subnet_group.node.add_dependency(vpc_role)
 
         source_certificate = dms.CfnCertificate(self, "SourceCa", certificate_pem=source_ca_pem)
         target_certificate = dms.CfnCertificate(self, "TargetCa", certificate_pem=target_ca_pem)
@@ -219,7 +227,7 @@ class MongoToDocumentDbReplication(Construct):
             database_name=target_database,
             doc_db_settings=dms.CfnEndpoint.DocDbSettingsProperty(
                 secrets_manager_access_role_arn=self.secrets_role.role_arn,
-                secrets_manager_secret_id=target_secret.secret_arn,
+                secrets_manager_secret_id=self.target_secret.secret_arn,
             ),
         )
 
@@ -227,7 +235,7 @@ class MongoToDocumentDbReplication(Construct):
             self,
             "Replication",
             replication_config_identifier=identifier,
-            # The ARN ends with this, so the metric dimension and log group name are known.
+            # The ARN ends with this, so the log group's name is known.
             resource_identifier=identifier,
             replication_type="full-load-and-cdc",
             source_endpoint_arn=self.source_endpoint.ref,
@@ -249,8 +257,6 @@ class MongoToDocumentDbReplication(Construct):
                 preferred_maintenance_window="sun:04:30-sun:05:30",
             ),
         )
-        # DMS Serverless publishes AWS/DMS metrics under ReplicationConfigId = ACCOUNT:ARN-suffix.
-        self.metric_dimension: str = Fn.join(":", [Aws.ACCOUNT_ID, identifier])
         # Created here so it has a retention; DMS would create it without one.
         self.log_group = logs.LogGroup(
             self,
@@ -323,6 +329,34 @@ class MongoToDocumentDbReplication(Construct):
                 "AwsSolutions-SMG4": "The password belongs to a user on the legacy MongoDB, "
                 "which no rotation function here can reach or change; the secret exists only "
                 "for the weeks of the migration and is deleted with this stack",
+            },
+        )
+        return secret
+
+    def _target_secret(self, *, host: str, port: int) -> secretsmanager.Secret:
+        # Same format as the source secret (DMS reads username, password, host and port).
+        template = Stack.of(self).to_json_string(
+            {"username": TARGET_USERNAME, "host": host, "port": port}
+        )
+        secret = secretsmanager.Secret(
+            self,
+            "TargetCredentials",
+            description="DocumentDB credentials of the Taskly DMS target endpoint's own user",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=template,
+                generate_string_key="password",
+                exclude_characters=EXCLUDED_PASSWORD_CHARACTERS,
+                password_length=32,
+            ),
+        )
+        acknowledge(
+            secret,
+            {
+                "AwsSolutions-SMG4": "Not rotated on purpose: DMS reads it when a replication "
+                "(re)connects, and a rotation during a weeks-long replication could break it. "
+                "The user has readWrite on the Taskly database only and is dropped with the "
+                "Migration stack (docs/data-migration.md, Phase 3)",
             },
         )
         return secret

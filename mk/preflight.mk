@@ -15,3 +15,7 @@ preflight: $(DEV_STAMP) ## Check the account for what STAGE's deploy needs: cred
 .PHONY: test-preflight
 test-preflight: $(DEV_STAMP) ## Preflight checks against a moto account over HTTP and a local TLS origin
 	$(call pytest_suite,tests/preflight -q --disable-socket)
+
+.PHONY: deploy-dms-roles
+deploy-dms-roles: $(APP_STAMP) $(NODE_STAMP) ## Deploy Taskly-DmsAccountRoles (dms-vpc-role, dms-cloudwatch-logs-role; once per account, before STAGE's Migration stack)
+	$(CDK) deploy Taskly-DmsAccountRoles -c stage=$(STAGE) -c dms_account_roles=true --require-approval broadening

@@ -431,8 +431,10 @@ class MigrationConfig:
     multi_az: bool = False
     # CDCLatencySource/Target above this many seconds for 15 minutes pages the alarm topic.
     cdc_latency_alarm_seconds: int = 300
-    # dms-vpc-role and dms-cloudwatch-logs-role have fixed names, one per account: create them
-    # here unless the account already has them (the DMS console creates them on first use).
+    # dms-vpc-role and dms-cloudwatch-logs-role have fixed names, one per account. true: this
+    # stage creates them, in the Taskly-DmsAccountRoles stack that `make deploy-dms-roles`
+    # deploys before the stage (never in the stage's own deploy: IAM propagation); false: the
+    # account already has them (the DMS console creates them on first use). Preflight checks.
     create_account_roles: bool = True
 
     def validate(self, prefix: str) -> None:

@@ -64,7 +64,21 @@ class DataStack(Stack):
         )
         self.docdb_cluster_identifier: str = documents.cluster.cluster_identifier
         self.docdb_secret: secretsmanager.ISecret = documents.secret
-        # For the Migration stack, which adds its own ingress rule to this group.
+        # For the Migration stack, which adds its own ingress rule to this group and gives DMS
+        # its own user's secret on this host.
         self.docdb_security_group_id: str = documents.security_group.security_group_id
+        self.docdb_endpoint_address: str = documents.cluster.cluster_endpoint.hostname
         self.app_state_table: dynamodb.ITable = app_state.table
         self.idempotency_table: dynamodb.ITable = idempotency.table
+        # Exported whether or not a consumer imports them today: the optional Migration stack
+        # imports the first two, and the tasks function stops importing the secret while it
+        # uses the legacy database (compute.tasks_db_secret_arn). An export that left with
+        # such a switch would fail this stack's next update while the still-deployed importer
+        # holds it (aws/aws-cdk#7602; `cdk deploy --all` never deletes a stack that left the
+        # app, aws/aws-cdk-cli#787). docs/data-migration.md, Phase 3.
+        for value in (
+            self.docdb_security_group_id,
+            self.docdb_endpoint_address,
+            self.docdb_secret.secret_arn,
+        ):
+            self.export_value(value)

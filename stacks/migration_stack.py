@@ -8,10 +8,8 @@ from typing import Any
 from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from cdk_constructs.dms_account_roles import DmsAccountRoles
 from cdk_constructs.dms_replication import MongoToDocumentDbReplication
 from cdk_constructs.replication_alarms import ReplicationAlarms
 from cdk_constructs.retention import removal_policy
@@ -28,7 +26,7 @@ class MigrationStack(Stack):
         *,
         settings: MigrationConfig,
         vpc: ec2.IVpc,
-        docdb_secret: secretsmanager.ISecret,
+        docdb_host: str,
         docdb_security_group_id: str,
         docdb_port: int,
         docdb_database: str,
@@ -42,15 +40,12 @@ class MigrationStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         if settings.source_host is None or settings.source_cidr is None:
             raise ValueError("the migration stack needs migration.source_host and source_cidr")
-        account_roles = (
-            DmsAccountRoles(self, "AccountRoles") if settings.create_account_roles else None
-        )
         self.replication = MongoToDocumentDbReplication(
             self,
             "Replication",
             vpc=vpc,
             identifier=f"{construct_id.lower()}-legacy-to-docdb",
-            target_secret=docdb_secret,
+            target_host=docdb_host,
             target_security_group_id=docdb_security_group_id,
             target_port=docdb_port,
             target_database=docdb_database,
@@ -68,15 +63,10 @@ class MigrationStack(Stack):
             max_capacity_units=settings.max_capacity_units,
             multi_az=settings.multi_az,
             log_retention=log_retention,
-            vpc_role=account_roles.vpc_role if account_roles else None,
             removal_policy=removal_policy(keep=retain_key),
         )
-        if account_roles is not None:
-            # Logging is on from the first start: the logs role must exist by then too.
-            self.replication.replication.node.add_dependency(account_roles.logs_role)
         self.alarms = ReplicationAlarms(
             self,
             "Alarms",
-            replication_config_id=self.replication.metric_dimension,
             latency_threshold_seconds=settings.cdc_latency_alarm_seconds,
         )

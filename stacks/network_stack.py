@@ -77,3 +77,8 @@ class NetworkStack(Stack):
         self.lambda_security_group: ec2.ISecurityGroup = network.lambda_security_group
         # For the Migration stack (DMS Serverless reads its secrets through the endpoint).
         self.endpoints_security_group_id: str = endpoints.security_group.security_group_id
+        # Exported whether or not the optional Migration stack imports it: an export that left
+        # with `migration.enabled = false` would fail this stack's next update while the
+        # Migration stack, which `cdk deploy --all` never deletes (aws/aws-cdk-cli#787), still
+        # imports it (aws/aws-cdk#7602). docs/data-migration.md, Phase 3.
+        self.export_value(self.endpoints_security_group_id)

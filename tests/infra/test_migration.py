@@ -81,12 +81,15 @@ def test_no_credential_is_in_the_template_and_endpoints_read_secrets(
             assert field not in props and field not in settings, field
         assert settings["SecretsManagerSecretId"]
         assert settings["SecretsManagerAccessRoleArn"]
-    # The source secret is generated: its template holds host and user, never a password.
-    _, secret = _one(template, "AWS::SecretsManager::Secret")
-    generated = secret["Properties"]["GenerateSecretString"]
-    assert generated["GenerateStringKey"] == "password"
-    assert "password" not in json.loads(generated["SecretStringTemplate"])
-    assert "SecretString" not in secret["Properties"]
+    # Both secrets (source, and DMS's own DocumentDB user) are generated: their templates hold
+    # host and user, never a password.
+    secrets = _resources(template, "AWS::SecretsManager::Secret")
+    assert len(secrets) == 2
+    for secret in secrets.values():
+        generated = secret["Properties"]["GenerateSecretString"]
+        assert generated["GenerateStringKey"] == "password"
+        assert "password" not in json.dumps(generated["SecretStringTemplate"])
+        assert "SecretString" not in secret["Properties"]
     text = json.dumps(template).lower()
     assert '"password":' not in text
 
@@ -201,12 +204,16 @@ def test_the_secrets_role_reads_exactly_the_two_endpoint_secrets(
     actions = {json.dumps(s["Action"]) for s in statements}
     assert actions == {'"secretsmanager:GetSecretValue"', '"kms:Decrypt"'}
     reads = next(s for s in statements if s["Action"] == "secretsmanager:GetSecretValue")
-    source_secret, _ = _one(template, "AWS::SecretsManager::Secret")
+    secrets = _resources(template, "AWS::SecretsManager::Secret")
+    source_secret = next(s for s in secrets if "SourceCredentials" in s)
+    target_secret = next(s for s in secrets if "TargetCredentials" in s)
     target = next(
         e["Properties"]["DocDbSettings"]["SecretsManagerSecretId"]
         for e in _resources(template, "AWS::DMS::Endpoint").values()
         if e["Properties"]["EndpointType"] == "target"
     )
+    # The target is DMS's own user, in this stack; not the Data stack's (rotated) admin secret.
+    assert target == {"Ref": target_secret}
     assert sorted(map(json.dumps, reads["Resource"])) == sorted(
         map(json.dumps, [{"Ref": source_secret}, target])
     )
@@ -251,13 +258,6 @@ def test_full_load_then_cdc_in_the_private_subnets(migration: SynthesizedStage) 
         "PrivateSubnet" in subnet["Fn::ImportValue"]
         for subnet in subnet_group["Properties"]["SubnetIds"]
     )
-    # aws/aws-cdk#7632: the subnet group waits for the account's dms-vpc-role.
-    vpc_role = next(
-        logical_id
-        for logical_id, role in _resources(template, "AWS::IAM::Role").items()
-        if role["Properties"].get("RoleName") == "dms-vpc-role"
-    )
-    assert vpc_role in subnet_group.get("DependsOn", [])
 
 
 def test_alarms_watch_this_replication_and_page_the_alarm_topic(
@@ -267,23 +267,27 @@ def test_alarms_watch_this_replication_and_page_the_alarm_topic(
     _, config = _one(template, "AWS::DMS::ReplicationConfig")
     identifier = config["Properties"]["ResourceIdentifier"]
     alarms = _resources(template, "AWS::CloudWatch::Alarm")
-    by_metric = {
-        alarm["Properties"]["MetricName"]: alarm["Properties"] for alarm in alarms.values()
+    # One Metrics Insights query per alarm (tests/infra/test_migration_lifecycle.py checks
+    # that each reads a documented DMS Serverless metric).
+    by_query = {
+        alarm["Properties"]["Metrics"][0]["Expression"]: alarm["Properties"]
+        for alarm in alarms.values()
     }
-    assert set(by_metric) == {"CapacityUtilization", "CDCLatencySource", "CDCLatencyTarget"}
+    by_metric = {
+        expression.split("(")[1].split(")")[0]: props for expression, props in by_query.items()
+    }
+    assert set(by_query) == {
+        'SELECT COUNT(CapacityUtilization) FROM "AWS/DMS"',
+        'SELECT MAX(CDCLatencySource) FROM "AWS/DMS"',
+        'SELECT MAX(CDCLatencyTarget) FROM "AWS/DMS"',
+    }
     topic = {
         output["Export"]["Name"]
         for output in migration.json("Alerts").get("Outputs", {}).values()
         if "Export" in output
     }
     for props in by_metric.values():
-        assert props["Namespace"] == "AWS/DMS"
-        assert props["Dimensions"] == [
-            {
-                "Name": "ReplicationConfigId",
-                "Value": {"Fn::Join": [":", [{"Ref": "AWS::AccountId"}, identifier]]},
-            }
-        ]
+        assert [m["Period"] for m in props["Metrics"]] == [300]
         for actions in (props["AlarmActions"], props["OKActions"]):
             assert [action["Fn::ImportValue"] for action in actions] == [*topic][:1]
     assert by_metric["CapacityUtilization"]["TreatMissingData"] == "breaching"

@@ -287,6 +287,22 @@ def test_a_dms_serverless_replication_costs_its_minimum_capacity(
     ]
 
 
+def test_a_metrics_insights_alarm_is_priced_per_metric_it_queries(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    """The DMS alarms are Metrics Insights queries (no MetricStat): one metric each."""
+    query = {"Id": "q", "Expression": 'SELECT MAX(CDCLatencySource) FROM "AWS/DMS"', "Period": 300}
+    cdk_out = write_assembly(
+        {"Taskly-dev-Migration": {"Latency": resource("AWS::CloudWatch::Alarm", Metrics=[query])}}
+    )
+
+    result = estimate(cdk_out, book)
+
+    assert line(result, "Latency", "metrics").monthly_usd == pytest.approx(
+        book.prices.alarm_standard_metric_month.usd
+    )
+
+
 COMPUTE = {
     "ApiFunction": resource(
         "AWS::Lambda::Function",

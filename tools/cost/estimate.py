@@ -435,8 +435,13 @@ def _alarm(res: Resource, _: _StageResources, book: PriceBook) -> list[LineItem]
     metrics = res.properties.get("Metrics")
     if metrics:
         stats = [query["MetricStat"] for query in metrics if "MetricStat" in query]
+        # A Metrics Insights query (the DMS alarms) is billed per metric it analyzes: one here.
+        insights = [
+            q for q in metrics if str(q.get("Expression", "")).lstrip().startswith("SELECT")
+        ]
         periods = [float(stat.get("Period", 60)) for stat in stats]
-        count = len(stats)
+        periods += [float(query.get("Period", 60)) for query in insights]
+        count = len(stats) + len(insights)
     else:
         periods = [float(res.properties.get("Period", 60))]
         count = 1

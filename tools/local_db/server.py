@@ -43,9 +43,13 @@ TLS_DIR = "tls"
 # WiredTiger's cache; the default 1G is sized for production, not for a test fixture.
 CACHE_SIZE = "256M"
 USER_ALREADY_EXISTS = 51003
-# The application user (like DocumentDB's master user for the tasks function) and a read-only
-# user, so a tool that must never write (datacheck) can be run with credentials that cannot.
-APP_ROLES = [{"role": "readWriteAnyDatabase", "db": "admin"}]
+# The application user (like DocumentDB's master user for the tasks function, which can also
+# manage users: tools.dms_user creates DMS's user with it) and a read-only user, so a tool
+# that must never write (datacheck) can be run with credentials that cannot.
+APP_ROLES = [
+    {"role": "readWriteAnyDatabase", "db": "admin"},
+    {"role": "userAdminAnyDatabase", "db": "admin"},
+]
 READER_ROLES = [{"role": "readAnyDatabase", "db": "admin"}]
 
 

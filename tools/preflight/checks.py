@@ -44,6 +44,11 @@ MIN_UNRESERVED_CONCURRENCY = 100
 DEFAULT_CONCURRENCY_LIMIT = 1000
 LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"  # Service Quotas: Lambda "Concurrent executions"
 CLOUDFRONT_REGION = "us-east-1"
+# cdk_constructs/dms_account_roles.py and stacks/dms_account_roles_stack.py (not imported:
+# preflight does not load aws_cdk); tests/preflight/test_dms_roles.py compares them.
+DMS_VPC_ROLE_NAME = "dms-vpc-role"
+DMS_LOGS_ROLE_NAME = "dms-cloudwatch-logs-role"
+DMS_ROLES_STACK = "Taskly-DmsAccountRoles"
 STABLE_STACK_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
 
 
@@ -185,11 +190,16 @@ def reserved_concurrency(config: StageConfig) -> dict[str, int]:
 
 def _stack_physical_ids(clients: Clients, target: Target, component: str, kind: str) -> list[str]:
     """Physical ids of ``kind`` resources in the stage's deployed stack ([] before a deploy)."""
+    return _physical_ids(clients, target, target.config.stack_name(component), kind)
+
+
+def _physical_ids(clients: Clients, target: Target, stack_name: str, kind: str) -> list[str]:
+    """Physical ids of ``kind`` resources in the deployed stack ``stack_name`` ([] if none)."""
     cloudformation = clients("cloudformation", target.region)
     ids: list[str] = []
     try:
         for page in cloudformation.get_paginator("list_stack_resources").paginate(
-            StackName=target.config.stack_name(component)
+            StackName=stack_name
         ):
             ids.extend(
                 summary["PhysicalResourceId"]
@@ -389,6 +399,67 @@ def check_docdb(clients: Clients, target: Target) -> Result:
     return passed(check, f"{instance_class} (engine {DOCDB_ENGINE_VERSION}) orderable{where}")
 
 
+def _existing_roles(clients: Clients, target: Target, names: tuple[str, ...]) -> list[str]:
+    iam = clients("iam", target.region)
+    found = []
+    for name in names:
+        try:
+            iam.get_role(RoleName=name)
+        except ClientError as error:
+            if _code(error) != "NoSuchEntity":
+                raise
+            continue
+        found.append(name)
+    return found
+
+
+def check_dms_account_roles(clients: Clients, target: Target) -> Result:
+    """dms-vpc-role and dms-cloudwatch-logs-role, which a Migration stack needs to exist.
+
+    They have fixed names, one per account, so a create fails where they exist; and DMS
+    refuses the replication subnet group until dms-vpc-role has propagated, so they are
+    created by their own earlier deploy (make deploy-dms-roles), never by the stage's.
+    """
+    check = "dms account roles"
+    settings = target.config.migration
+    if not settings.enabled:
+        return skipped(check, "no Migration stack (migration.enabled is false)")
+    wanted = (DMS_VPC_ROLE_NAME, DMS_LOGS_ROLE_NAME)
+    try:
+        present = _existing_roles(clients, target, wanted)
+        ours = set(_physical_ids(clients, target, DMS_ROLES_STACK, "AWS::IAM::Role"))
+    except (ClientError, BotoCoreError) as error:
+        return api_error(check, error, "iam:GetRole, cloudformation:ListStackResources")
+    missing = [name for name in wanted if name not in present]
+    foreign = [name for name in present if name not in ours]
+    deploy_roles = f"make deploy-dms-roles STAGE={target.config.name}"
+    if settings.create_account_roles and foreign:
+        return failed(
+            check,
+            f"{', '.join(foreign)} already exist(s) outside {DMS_ROLES_STACK}: "
+            f"{deploy_roles} would fail with 'already exists'",
+            f"set migration.create_account_roles = false in {target.config_source} "
+            "(the stage uses the account's roles)",
+        )
+    if missing and settings.create_account_roles:
+        return failed(
+            check,
+            f"{', '.join(missing)} not created yet; the Migration stack's subnet group "
+            "needs dms-vpc-role to exist and have propagated",
+            f"{deploy_roles}, then deploy the stage (a separate, earlier deploy: the stage's "
+            "own never creates them)",
+        )
+    if missing:
+        return failed(
+            check,
+            f"{', '.join(missing)} missing and migration.create_account_roles is false",
+            f"set migration.create_account_roles = true in {target.config_source} and run "
+            f"{deploy_roles}",
+        )
+    source = DMS_ROLES_STACK if not foreign else "the account's own"
+    return passed(check, f"{', '.join(wanted)} exist ({source})")
+
+
 def covers(names: list[str], domain: str) -> bool:
     """Certificate name matching: exact, or a wildcard for exactly one leftmost label."""
     for name in (n.lower() for n in names):
@@ -534,6 +605,7 @@ AWS_CHECKS: dict[str, Callable[[Clients, Target], Result]] = {
     "ses sending": check_ses_account,
     "cognito domain": check_cognito_domain,
     "documentdb": check_docdb,
+    "dms account roles": check_dms_account_roles,
     "certificate": check_certificate,
     "waf web acl": check_web_acl,
     "budgets": check_budgets,
