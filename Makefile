@@ -48,6 +48,7 @@ APP_STAMP := $(VENV)/.app-deps
 DEV_STAMP := $(VENV)/.dev-deps
 NODE_STAMP := node_modules/.deps
 CHECKOV_STAMP := .venv-checkov/.deps
+CFRIPPER_STAMP := .venv-cfripper/.deps
 
 # Feature files add their own targets and append their suites to TEST_TARGETS.
 TEST_TARGETS := lint test-infra
@@ -81,6 +82,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt | $(VENV)/bin/python
 	$(UV_INSTALL) .venv-checkov/bin/python -r requirements-checkov.txt
 	touch $@
 
+$(CFRIPPER_STAMP): requirements-cfripper.txt | $(VENV)/bin/python
+	$(PYTHON) -m venv --without-pip .venv-cfripper
+	$(UV_INSTALL) .venv-cfripper/bin/python -r requirements-cfripper.txt
+	touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -90,7 +96,7 @@ certs: $(DEV_STAMP) ## Regenerate certs/global-bundle.pem from the pinned aws-ss
 	$(PY) certs/regenerate.py
 
 .PHONY: setup
-setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
+setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(CFRIPPER_STAMP) ## Install everything (virtualenv, pinned Python deps, pinned CDK CLI)
 
 .PHONY: synth
 synth: $(APP_STAMP) $(NODE_STAMP) ## Synthesize every stack of STAGE (default dev) into cdk.out
@@ -117,8 +123,9 @@ lint: $(DEV_STAMP) ## ruff, ruff format --check, mypy
 
 .PHONY: test-infra
 # The slowest suite (about a minute): it synthesizes all three stages in-process and runs
-# cfn-lint and checkov over every template, each a separate scan of every resource.
-test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov
+# cfn-lint and checkov over every template, each a separate scan of every resource; cfripper
+# over prod's.
+test-infra: $(DEV_STAMP) $(CHECKOV_STAMP) $(CFRIPPER_STAMP) ## Template assertions, snapshots, cdk-nag, cfn-lint, checkov, cfripper (prod)
 	$(call pytest_suite,tests/infra --disable-socket --allow-unix-socket)
 
 .PHONY: test

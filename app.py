@@ -17,6 +17,7 @@ from aws_cdk import aws_ec2 as ec2
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from cdk_constructs.alarm_topic import notify
+from cdk_constructs.cutover_rollback import ApiMetricsSource
 from cdk_constructs.dms_replication import regional_ca_bundle
 from cdk_constructs.document_db import DOCDB_PORT
 from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
@@ -161,7 +162,11 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         env=env,
         description="Taskly edge: CloudFront, SPA bucket, weighted cutover to the HTTP API",
         api_domain=compute.api_domain_name,
-        api_id=compute.http_api.api_id,
+        api_metrics=ApiMetricsSource(
+            api_id=compute.http_api.api_id,
+            stage_name=compute.api.stage.stage_name,
+            legacy_route_key=compute.api.legacy_route_key,
+        ),
         legacy_origin_domain=config.compute.legacy_origin_domain,
         origin_verify_secret=compute.origin_verify.secret,
         price_class=cloudfront.PriceClass[config.edge.price_class],

@@ -17,6 +17,11 @@ from cdk_constructs._emails import checked_recipients
 from cdk_constructs.nag import acknowledge
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+# What SNS asks KMS for when CloudWatch publishes to the encrypted topic: a data key to encrypt
+# the message (GenerateDataKey) and its plaintext again for delivery (Decrypt). Named exactly
+# instead of kms:GenerateDataKey*, which would also grant the ...WithoutPlaintext and key-pair
+# variants that nothing here calls (and which cfripper flags as a wildcard action).
+CLOUDWATCH_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 # Everything CloudFormation and an administrator do to a key, none of the cryptographic use:
 # without PutKeyPolicy and ScheduleKeyDeletion in here the key could not be managed at all.
 KEY_ADMINISTRATION_ACTIONS = (
@@ -94,7 +99,7 @@ class AlarmTopic(Construct):
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
                 principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                actions=list(CLOUDWATCH_KEY_ACTIONS),
                 resources=["*"],  # in a key policy "*" means this key
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )

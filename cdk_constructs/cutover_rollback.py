@@ -1,14 +1,16 @@
 """Automatic rollback of the /api/* cut-over when the new HTTP API starts failing.
 
-A CloudWatch alarm on the HTTP API's 5xx rate invokes a small function directly (alarm Lambda
-action, no SNS hop) that sets the cut-over weight to 0 and engages the kill switch in one
-conditional KeyValueStore write. Nobody has to be awake: the edge sends every viewer back to
-the legacy origin within seconds of the alarm. The function may read and update that one
-store and nothing else.
+A CloudWatch alarm on the 5xx rate of the routes the new API serves itself (the stage's totals
+minus the legacy proxy route's per-route metrics: a legacy outage must not send everyone to the
+failing legacy) invokes a small function directly (alarm Lambda action, no SNS hop) that sets
+the cut-over weight to 0 and engages the kill switch in one conditional KeyValueStore write.
+Nobody has to be awake: the edge sends every viewer back to the legacy origin within seconds of
+the alarm. The function may read and update that one store and nothing else.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import (
@@ -42,6 +44,21 @@ KVS_ACTIONS = (
 )
 
 
+# API Gateway's names for the two HTTP API metrics the alarm divides.
+METRIC_NAMES = {"errors": "5xx", "requests": "Count"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiMetricsSource:
+    """Where the HTTP API publishes its metrics: ``api_id`` and ``stage_name`` (dimensions
+    ApiId, Stage) and the route key of the legacy proxy route, which must have detailed
+    (per-route) metrics enabled (``StranglerHttpApi`` does)."""
+
+    api_id: str
+    stage_name: str
+    legacy_route_key: str
+
+
 def rollback_code() -> lambda_.Code:
     """The rollback package and its locked dependencies, bundled without Docker like every
     Taskly function (its own boto3: the runtime's has no awscrt, which SigV4A needs)."""
@@ -52,7 +69,7 @@ def rollback_code() -> lambda_.Code:
 
 
 class CutoverRollback(Construct):
-    """5xx-rate alarm on the HTTP API -> function that rolls the cut-over back."""
+    """5xx-rate alarm on the migrated routes -> function that rolls the cut-over back."""
 
     alarm: cloudwatch.Alarm
     function: lambda_.Function
@@ -65,7 +82,7 @@ class CutoverRollback(Construct):
         construct_id: str,
         *,
         store: cloudfront.IKeyValueStore,
-        api_id: str,
+        api: ApiMetricsSource,
         error_rate_percent: float,
         minimum_requests: int,
         log_retention: logs.RetentionDays,
@@ -144,7 +161,7 @@ class CutoverRollback(Construct):
             },
         )
         self.alarm = self._error_rate_alarm(
-            api_id=api_id, error_rate_percent=error_rate_percent, minimum_requests=minimum_requests
+            api=api, error_rate_percent=error_rate_percent, minimum_requests=minimum_requests
         )
         self.alarm.add_alarm_action(cloudwatch_actions.LambdaAction(self.function))
         self.failure_alarm = cloudwatch.Alarm(
@@ -168,30 +185,47 @@ class CutoverRollback(Construct):
         self._acknowledge(role)
 
     def _error_rate_alarm(
-        self, *, api_id: str, error_rate_percent: float, minimum_requests: int
+        self, *, api: ApiMetricsSource, error_rate_percent: float, minimum_requests: int
     ) -> cloudwatch.Alarm:
-        def api_metric(name: str) -> cloudwatch.Metric:
+        def api_metric(name: str, **route: str) -> cloudwatch.Metric:
             return cloudwatch.Metric(
                 namespace="AWS/ApiGateway",
                 metric_name=name,
-                dimensions_map={"ApiId": api_id},
+                dimensions_map={"ApiId": api.api_id, "Stage": api.stage_name, **route},
                 statistic="Sum",
                 period=Duration.minutes(1),
             )
 
-        # Below minimum_requests a minute, one failed call is not a trend worth a rollback.
+        def served_by_the_new_api(name: str) -> cloudwatch.MathExpression:
+            # The stage's total minus the legacy proxy route's share. API Gateway publishes a
+            # route's metrics only in minutes it had requests: FILL keeps an idle legacy route
+            # from blanking out the migrated routes' failures.
+            return cloudwatch.MathExpression(
+                expression=f"all_{name} - FILL(legacy_{name}, 0)",
+                using_metrics={
+                    f"all_{name}": api_metric(METRIC_NAMES[name]),
+                    f"legacy_{name}": api_metric(METRIC_NAMES[name], Route=api.legacy_route_key),
+                },
+                period=Duration.minutes(1),
+            )
+
+        # Below minimum_requests a minute on the new side, one failed call is not a trend.
         rate = cloudwatch.MathExpression(
             expression=f"IF(requests >= {minimum_requests}, 100 * errors / requests, 0)",
-            using_metrics={"errors": api_metric("5xx"), "requests": api_metric("Count")},
+            using_metrics={
+                "errors": served_by_the_new_api("errors"),
+                "requests": served_by_the_new_api("requests"),
+            },
             period=Duration.minutes(1),
-            label="HTTP API 5xx rate (%)",
+            label="5xx rate (%) of the routes the new API serves (legacy proxy route excluded)",
         )
         return cloudwatch.Alarm(
             self,
             "ErrorRateAlarm",
             alarm_description=(
-                f"New HTTP API 5xx rate above {error_rate_percent}% in 2 of 3 minutes: rolls the "
-                "/api/* cut-over back to legacy (weight 0, kill switch on)"
+                f"5xx rate of the migrated routes above {error_rate_percent}% in 2 of 3 minutes "
+                "(the legacy proxy route does not count): rolls the /api/* cut-over back to "
+                "legacy (weight 0, kill switch on)"
             ),
             metric=rate,
             threshold=error_rate_percent,

@@ -28,6 +28,8 @@ from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 from cdk_constructs.retention import removal_policy
 
 LEGACY_PROXY_PATH = "/api/{proxy+}"
+# The catch-all's API Gateway route key: the dimension value of its per-route metrics.
+LEGACY_ROUTE_KEY = f"ANY {LEGACY_PROXY_PATH}"
 
 # One JSON object per request; HTTP API $context variables.
 ACCESS_LOG_FORMAT = {
@@ -183,10 +185,50 @@ class StranglerHttpApi(Construct):
                 "exactly as it did before the migration",
             },
         )
+        self.legacy_route_key = LEGACY_ROUTE_KEY
+        self._route_metrics(
+            self.legacy_route,
+            self.legacy_route_key,
+            throttle_rate_limit=throttle_rate_limit,
+            throttle_burst_limit=throttle_burst_limit,
+        )
         stack = Stack.of(self)
         self.domain_name: str = (
             f"{self.http_api.api_id}.execute-api.{stack.region}.{stack.url_suffix}"
         )
+
+    def _route_metrics(
+        self,
+        route: apigw.HttpRoute,
+        route_key: str,
+        *,
+        throttle_rate_limit: int,
+        throttle_burst_limit: int,
+    ) -> None:
+        """Per-route CloudWatch metrics (dimensions ApiId, Stage, Route) for ``route_key`` only.
+
+        The edge's rollback alarm subtracts the legacy proxy route's 5xx and Count from the
+        stage's totals, so that it measures only the routes this API serves itself; the other
+        routes need no per-route metrics (each route costs 6 custom metrics, see `make cost`).
+        """
+        cfn = self.stage.node.default_child
+        if not isinstance(cfn, apigw.CfnStage):
+            raise TypeError("expected the HTTP stage's CfnStage")
+        cfn.route_settings = {
+            route_key: {
+                "DetailedMetricsEnabled": True,
+                # A route's settings replace the stage defaults rather than merge with them:
+                # without these the route would run at the account's throttle, not the stage's
+                # (terraform-aws-modules/terraform-aws-apigateway-v2#78).
+                "ThrottlingBurstLimit": throttle_burst_limit,
+                "ThrottlingRateLimit": throttle_rate_limit,
+            }
+        }
+        # API Gateway refuses route settings for a route it does not have yet: "Unable to find
+        # Route by key ... within the provided RouteSettings" (NotFoundException; see
+        # terraform-aws-modules/terraform-aws-apigateway-v2#80, anomalyco/sst#4501). The stage
+        # is created after the route.
+        self.stage.node.add_dependency(route)
 
 
 @jsii.implements(apigw.IAccessLogSettings)

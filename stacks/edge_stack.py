@@ -4,7 +4,8 @@
               |- default  -> S3 SPA bucket (OAC), client routes -> /index.html
               |- /api/*   -> legacy origin, or the HTTP API for the viewers the
                              cut-over weight selects (CloudFront Function + KeyValueStore)
-    HTTP API 5xx-rate alarm -> rollback function -> weight 0, kill switch on
+    5xx-rate alarm on the migrated routes (not the legacy proxy route)
+                          -> rollback function -> weight 0, kill switch on
 
 Deployed in the stage's region like the other stacks (CloudFront itself is global). The ACM
 certificate and the WAF web ACL it references must live in us-east-1: CloudFront reads them
@@ -32,7 +33,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs._names import regional_name
-from cdk_constructs.cutover_rollback import CutoverRollback
+from cdk_constructs.cutover_rollback import ApiMetricsSource, CutoverRollback
 from cdk_constructs.edge_log_bucket import EdgeLogBucket
 from cdk_constructs.nag import acknowledge, acknowledge_checkov
 from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
@@ -45,8 +46,9 @@ CLOUDFRONT_REGION = "us-east-1"
 class EdgeStack(Stack):
     """CloudFront distribution, SPA bucket, weighted /api/* cut-over and its automatic rollback.
 
-    ``api_domain`` and ``api_id`` are the HTTP API's ``{apiId}.execute-api.{region}.amazonaws.com``
-    and ``{apiId}`` (tokens from the compute stack are fine; nothing here parses them).
+    ``api_domain`` is the HTTP API's ``{apiId}.execute-api.{region}.amazonaws.com``;
+    ``api_metrics`` names its id, stage and legacy proxy route key, the dimensions of the metrics
+    the rollback alarm reads (tokens from the compute stack are fine; nothing here parses them).
     ``origin_verify_secret`` holds the value CloudFront sends in ``x-origin-verify`` to the HTTP
     API, which refuses requests without it (see ``cdk_constructs/origin_verify_secret.py``).
     """
@@ -63,7 +65,7 @@ class EdgeStack(Stack):
         construct_id: str,
         *,
         api_domain: str,
-        api_id: str,
+        api_metrics: ApiMetricsSource,
         legacy_origin_domain: str,
         origin_verify_secret: secretsmanager.ISecret,
         price_class: cloudfront.PriceClass,
@@ -160,7 +162,7 @@ class EdgeStack(Stack):
             self,
             "Rollback",
             store=self.cutover.store,
-            api_id=api_id,
+            api=api_metrics,
             error_rate_percent=rollback_error_rate_percent,
             minimum_requests=rollback_minimum_requests,
             log_retention=function_log_retention,

@@ -124,6 +124,29 @@ def test_default_stage_throttles_per_stage_config_and_logs_json(stage: Synthesiz
     )
 
 
+def test_only_the_legacy_route_publishes_per_route_metrics(stage: SynthesizedStage) -> None:
+    """The edge's rollback alarm subtracts the legacy route's metrics from the stage's totals.
+
+    A route's settings replace the stage defaults, so they repeat its throttle; and API Gateway
+    refuses settings for a route it does not have yet, so the stage waits for the route."""
+    ((_, stage_resource),) = resources(stage.compute, "AWS::ApiGatewayV2::Stage").items()
+    properties = stage_resource["Properties"]
+    assert properties["RouteSettings"] == {
+        "ANY /api/{proxy+}": {
+            "DetailedMetricsEnabled": True,
+            "ThrottlingBurstLimit": stage.config.compute.throttle_burst_limit,
+            "ThrottlingRateLimit": stage.config.compute.throttle_rate_limit,
+        }
+    }
+    assert "DetailedMetricsEnabled" not in properties["DefaultRouteSettings"]
+    legacy_route = next(
+        logical_id
+        for logical_id, route in resources(stage.compute, "AWS::ApiGatewayV2::Route").items()
+        if route["Properties"]["RouteKey"] == "ANY /api/{proxy+}"
+    )
+    assert legacy_route in stage_resource["DependsOn"]
+
+
 def test_no_cors_and_one_api(stage: SynthesizedStage) -> None:
     ((_, api),) = resources(stage.compute, "AWS::ApiGatewayV2::Api").items()
     assert api["Properties"]["ProtocolType"] == "HTTP"

@@ -20,8 +20,10 @@ from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from moto.server import ThreadedMotoServer
 
+from cdk_constructs.cutover_rollback import ApiMetricsSource
 from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
 from cdk_constructs.origin_verify_secret import OriginVerifySecret
+from cdk_constructs.strangler_http_api import LEGACY_ROUTE_KEY
 from stacks.edge_stack import EdgeStack
 from tests.edge.fakes import InMemoryKeyValueStore
 from tests.parity.reports import write_parity_report
@@ -34,6 +36,9 @@ REGION = "eu-west-1"
 KVS_ARN = f"arn:aws:cloudfront::{ACCOUNT}:key-value-store/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 API_DOMAIN = "abc123defg.execute-api.eu-west-1.amazonaws.com"
 API_ID = "abc123defg"
+API_METRICS = ApiMetricsSource(
+    api_id=API_ID, stage_name="$default", legacy_route_key=LEGACY_ROUTE_KEY
+)
 LEGACY_DOMAIN = "legacy-test.taskly.example.com"
 CERTIFICATE_ARN = (
     f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555"
@@ -166,7 +171,7 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
     common: dict[str, Any] = {
         "env": env,
         "api_domain": API_DOMAIN,
-        "api_id": API_ID,
+        "api_metrics": API_METRICS,
         "legacy_origin_domain": LEGACY_DOMAIN,
         "origin_verify_secret": secret,
     }

@@ -18,6 +18,7 @@ from stacks.edge_stack import EdgeStack
 from tests.edge.conftest import (
     API_DOMAIN,
     API_ID,
+    API_METRICS,
     CERTIFICATE_ARN,
     LEGACY_DOMAIN,
     REPO,
@@ -234,7 +235,7 @@ def test_access_logs_go_to_the_log_bucket(dev: dict[str, Any], config: dict[str,
     }
 
 
-def test_rollback_alarm_on_the_api_5xx_rate_invokes_the_rollback_function(
+def test_rollback_alarm_on_the_migrated_routes_5xx_rate_invokes_the_rollback_function(
     dev: dict[str, Any],
 ) -> None:
     alarm_id = logical_id(dev, "AWS::CloudWatch::Alarm", "Rollback/ErrorRateAlarm")
@@ -247,11 +248,22 @@ def test_rollback_alarm_on_the_api_5xx_rate_invokes_the_rollback_function(
     assert alarm["TreatMissingData"] == "notBreaching"
     queries = {q["Id"]: q for q in alarm["Metrics"]}
     assert queries["expr_1"]["Expression"] == "IF(requests >= 20, 100 * errors / requests, 0)"
-    for query_id, metric_name in (("errors", "5xx"), ("requests", "Count")):
+    # The migrated routes' share: the stage's totals minus the legacy proxy route's
+    # (tests/infra/test_rollback_signal.py evaluates it against simulated traffic).
+    assert queries["errors"]["Expression"] == "all_errors - FILL(legacy_errors, 0)"
+    assert queries["requests"]["Expression"] == "all_requests - FILL(legacy_requests, 0)"
+    stage = [{"Name": "ApiId", "Value": API_ID}, {"Name": "Stage", "Value": "$default"}]
+    legacy_route = {"Name": "Route", "Value": API_METRICS.legacy_route_key}
+    for query_id, metric_name, dimensions in (
+        ("all_errors", "5xx", stage),
+        ("all_requests", "Count", stage),
+        ("legacy_errors", "5xx", [stage[0], legacy_route, stage[1]]),
+        ("legacy_requests", "Count", [stage[0], legacy_route, stage[1]]),
+    ):
         metric = queries[query_id]["MetricStat"]["Metric"]
         assert metric["Namespace"] == "AWS/ApiGateway"
         assert metric["MetricName"] == metric_name
-        assert metric["Dimensions"] == [{"Name": "ApiId", "Value": API_ID}]
+        assert metric["Dimensions"] == dimensions
     permissions = [
         p["Properties"]
         for p in resources(dev, "AWS::Lambda::Permission").values()
@@ -409,7 +421,7 @@ def test_invalid_edge_arguments_fail_with_one_line(arguments: dict[str, Any], me
             app,
             "Edge",
             api_domain=API_DOMAIN,
-            api_id=API_ID,
+            api_metrics=API_METRICS,
             legacy_origin_domain=LEGACY_DOMAIN,
             origin_verify_secret=secret,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,

@@ -24,6 +24,10 @@ BUDGETS = {"Service": "budgets.amazonaws.com"}
 NOT_PUBLISHERS = {"AWS::SNS::Subscription", "AWS::SNS::TopicPolicy"}
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def _only(resources: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
     found = [(k, v) for k, v in resources.items() if v["Type"] == resource_type]
     assert len(found) == 1, (resource_type, [k for k, _ in found])
@@ -152,3 +156,46 @@ def test_no_publisher_gets_through_without_tls_or_for_another_account(
         assert evaluate(topic_policy, foreign) is not Decision.ALLOWED, stage.name
         foreign_key = Request(CLOUDWATCH, "kms:GenerateDataKey", KEY_ARN, foreign.context)
         assert evaluate(key_policy, foreign_key) is not Decision.ALLOWED, stage.name
+
+
+# Every KMS action that uses a key's material for data keys or messages.
+KMS_CRYPTO_ACTIONS = (
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+
+
+def test_cloudwatch_may_use_the_key_for_exactly_what_an_encrypted_topic_needs(
+    all_stages: list[SynthesizedStage],
+) -> None:
+    """SNS asks for a data key (GenerateDataKey) and its plaintext (Decrypt) on CloudWatch's
+    behalf; nothing else. A wildcard such as kms:GenerateDataKey* would also allow the
+    ...WithoutPlaintext and key-pair calls, and cfripper fails the prod template on it."""
+    alarm = f"arn:aws:cloudwatch:{TEST_REGION}:{TEST_ACCOUNT}:alarm:any"
+    context = {
+        "aws:SecureTransport": "true",
+        "aws:SourceAccount": TEST_ACCOUNT,
+        "aws:SourceArn": alarm,
+    }
+    for stage in all_stages:
+        _, key_policy, _ = _policies(stage)
+        allowed = {
+            action
+            for action in KMS_CRYPTO_ACTIONS
+            if evaluate(key_policy, Request(CLOUDWATCH, action, KEY_ARN, context))
+            is Decision.ALLOWED
+        }
+        assert allowed == {"kms:Decrypt", "kms:GenerateDataKey"}, stage.name
+        wildcards = [
+            action
+            for statement in key_policy["Statement"]
+            for action in _listed(statement["Action"])
+            if "*" in action
+        ]
+        assert wildcards == [], (stage.name, wildcards)

@@ -1,8 +1,9 @@
 """Edge resources as CloudFormation and the account treat them, on every stage.
 
 cfn-lint, checkov and cdk-nag pass all three defects these tests cover: CloudFormation itself
-rejects ``Tags`` on a key value store, CloudFront names are unique per account (not per
-region), and S3 keeps noncurrent versions and multipart parts until a rule removes them.
+rejects ``Tags`` on a key value store and on a CloudFront function, CloudFront names are unique
+per account (not per region), and S3 keeps noncurrent versions and multipart parts until a rule
+removes them.
 """
 
 from __future__ import annotations
@@ -34,15 +35,32 @@ def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[s
     }
 
 
-def test_no_key_value_store_carries_tags(all_stages: list[SynthesizedStage]) -> None:
-    """aws/aws-cdk#36765: CloudFormation fails the stack on `Tags` ("extraneous key")."""
+# CloudFront types whose create fails with tags, and how many each stage's edge stack has.
+UNTAGGED = [
+    pytest.param(
+        "AWS::CloudFront::KeyValueStore",
+        1,
+        id="aws/aws-cdk#36765: CloudFormation fails the stack on Tags (extraneous key)",
+    ),
+    pytest.param(
+        "AWS::CloudFront::Function",
+        2,
+        id="cfn-coverage#2508: a tagged function create fails with 409",
+    ),
+]
+
+
+@pytest.mark.parametrize(("resource_type", "per_stage"), UNTAGGED)
+def test_cloudfront_resources_that_refuse_tags_carry_none(
+    all_stages: list[SynthesizedStage], resource_type: str, per_stage: int
+) -> None:
     checked = 0
     for stage in all_stages:
         for template in stage.templates.values():
-            for logical_id, store in _resources(template, "AWS::CloudFront::KeyValueStore").items():
+            for logical_id, resource in _resources(template, resource_type).items():
                 checked += 1
-                assert "Tags" not in store["Properties"], f"{stage.name} {logical_id}"
-    assert checked == len(all_stages)
+                assert "Tags" not in resource["Properties"], f"{stage.name} {logical_id}"
+    assert checked == per_stage * len(all_stages)
 
 
 def test_the_rest_of_the_edge_stack_is_still_tagged(dev: SynthesizedStage) -> None:

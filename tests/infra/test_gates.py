@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_constructs.nag import LINT_REASONS_METADATA_KEY, MIN_REASON_LENGTH
-from tests.synth import SynthesizedStage
+from tests.synth import TEST_ACCOUNT, SynthesizedStage
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = os.environ.get("CHECKOV", str(ROOT / ".venv-checkov" / "bin" / "checkov"))
@@ -144,3 +144,28 @@ def test_checkov_finds_nothing_unacknowledged(all_stages: list[SynthesizedStage]
     assert failed == []
     skipped = sum(report["summary"]["skipped"] for report in reports)
     assert skipped == len(_checkov_skips(all_stages))
+
+
+CFRIPPER = os.environ.get("CFRIPPER", str(ROOT / ".venv-cfripper" / "bin" / "cfripper"))
+
+
+def test_cfripper_finds_nothing_in_prod(all_stages: list[SynthesizedStage]) -> None:
+    """cfripper's rules (wildcard actions in resource policies, principals, ...) pass on every
+    prod template; it has no per-resource skips, so a finding is fixed, not acknowledged."""
+    assert Path(CFRIPPER).exists(), f"{CFRIPPER} is missing: run the tests through make"
+    [prod] = [stage for stage in all_stages if stage.name == "prod"]
+    templates = sorted(prod.outdir.glob("*.template.json"))
+    assert len(templates) >= 5
+    result = subprocess.run(
+        [CFRIPPER, "--format", "json", "--aws-account-id", TEST_ACCOUNT, *map(str, templates)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # One JSON report per template, one per line; exit 0 means every template is valid.
+    reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(reports) == len(templates), result.stdout + result.stderr
+    findings = [(r["rule"], r["reason"]) for report in reports for r in report["failures"]]
+    errors = [error for report in reports for error in report["exceptions"]]
+    assert findings == [] and errors == [], (findings, errors)
+    assert result.returncode == 0, result.stderr

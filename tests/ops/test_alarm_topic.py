@@ -53,7 +53,7 @@ def test_cloudwatch_may_use_the_key_so_alarms_reach_the_encrypted_topic(template
                             {
                                 "Effect": "Allow",
                                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                             }
                         )
                     ]

@@ -258,6 +258,43 @@ def test_tables_alarms_keys_dashboards_and_user_pools(
     assert result.unpriced == ()
 
 
+def test_detailed_route_metrics_cost_six_metrics_per_route(
+    write_assembly: WriteAssembly, book: PriceBook
+) -> None:
+    # Given three HTTP API stages: per-route metrics on one route, on every route, on none
+    api = {"ApiId": ref("Api")}
+    compute = {
+        "Api": resource("AWS::ApiGatewayV2::Api", ProtocolType="HTTP"),
+        **{
+            f"Route{key}": resource("AWS::ApiGatewayV2::Route", RouteKey=f"GET /{key}", **api)
+            for key in ("a", "b", "c")
+        },
+        "OneRoute": resource(
+            "AWS::ApiGatewayV2::Stage",
+            RouteSettings={
+                "ANY /api/{proxy+}": {"DetailedMetricsEnabled": True},
+                "GET /a": {"ThrottlingBurstLimit": 5},
+            },
+            **api,
+        ),
+        "EveryRoute": resource(
+            "AWS::ApiGatewayV2::Stage", DefaultRouteSettings={"DetailedMetricsEnabled": True}, **api
+        ),
+        "Plain": resource("AWS::ApiGatewayV2::Stage", **api),
+    }
+    cdk_out = write_assembly({"Taskly-dev-Compute": compute})
+
+    # When it is estimated
+    result = estimate(cdk_out, book)
+
+    # Then each route with detailed metrics costs its 6 metrics (4xx, 5xx, Count, two
+    # latencies, DataProcessed), and a stage without them costs nothing and is not "unpriced"
+    assert line(result, "OneRoute", "route-metrics").monthly_usd == pytest.approx(6 * 0.3)
+    assert line(result, "EveryRoute", "route-metrics").monthly_usd == pytest.approx(3 * 6 * 0.3)
+    assert not [item for item in result.fixed if item.resource == "Plain"]
+    assert not [u for u in result.unpriced if u.resource_type == "AWS::ApiGatewayV2::Stage"]
+
+
 def test_a_dms_serverless_replication_costs_its_minimum_capacity(
     write_assembly: WriteAssembly, book: PriceBook
 ) -> None:

@@ -455,6 +455,33 @@ def _alarm(res: Resource, _: _StageResources, book: PriceBook) -> list[LineItem]
     return [_line(res, "metrics", f"{what} on {count} metric(s)", count, price)]
 
 
+# What an HTTP API publishes per route once detailed metrics are on for it (one custom metric
+# each for dimensions ApiId, Stage, Route).
+HTTP_API_ROUTE_METRICS = ("4xx", "5xx", "Count", "Latency", "IntegrationLatency", "DataProcessed")
+
+
+def _http_api_stage(res: Resource, stage: _StageResources, book: PriceBook) -> list[LineItem]:
+    """A stage is free (HTTP APIs charge per request); its detailed route metrics are not."""
+    if res.properties.get("DefaultRouteSettings", {}).get("DetailedMetricsEnabled") is True:
+        api = res.properties["ApiId"]
+        routes = [
+            route
+            for route in stage.of_type("AWS::ApiGatewayV2::Route")
+            if route.stack == res.stack and route.properties.get("ApiId") == api
+        ]
+    else:
+        routes = [
+            key
+            for key, settings in res.properties.get("RouteSettings", {}).items()
+            if settings.get("DetailedMetricsEnabled") is True
+        ]
+    if not routes:
+        return []
+    count = len(routes) * len(HTTP_API_ROUTE_METRICS)
+    what = f"detailed metrics of {len(routes)} route(s), {len(HTTP_API_ROUTE_METRICS)} each"
+    return [_line(res, "route-metrics", what, count, book.prices.cloudwatch_metric_month)]
+
+
 def _composite_alarm(res: Resource, _: _StageResources, book: PriceBook) -> list[LineItem]:
     return [_line(res, "alarm", "composite alarm", 1, book.prices.composite_alarm_month)]
 
@@ -698,6 +725,7 @@ _FIXED_RULES: Mapping[str, _Rule] = {
     "AWS::KMS::Key": _kms_key,
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::CloudWatch::CompositeAlarm": _composite_alarm,
+    "AWS::ApiGatewayV2::Stage": _http_api_stage,
     "AWS::CloudWatch::Dashboard": _dashboard,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::EC2::FlowLog": _flow_log,

@@ -74,6 +74,7 @@ class Prices(_Strict):
     alarm_high_resolution_metric_month: Price
     composite_alarm_month: Price
     dashboard_month: Price
+    cloudwatch_metric_month: Price
     logs_ingest_gb: Price
     logs_vended_cwl_gb: Price
     logs_vended_s3_gb: Price
