@@ -118,6 +118,8 @@ class ComputeStack(Stack):
                 "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
                 "DOCDB_DATABASE": DOCDB_DATABASE,
                 "DOCDB_CA_FILE": CA_BUNDLE_PATH,
+                # Counted in the stage's DocumentDB connection budget (StageConfig).
+                "DOCDB_MAX_POOL_SIZE": str(settings.tasks.docdb_max_pool_size),
                 "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
             },
             vpc=vpc,
@@ -272,6 +274,7 @@ class ComputeStack(Stack):
             deployment_config=deployment_config(settings.deployment_config),
             log_retention=retention_days(settings.log_retention_days),
             log_level=_lambda_log_level(settings.log_level),
+            system_log_level=lambda_.SystemLogLevel(settings.system_log_level),
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups),

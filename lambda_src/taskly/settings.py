@@ -54,6 +54,9 @@ class TasksSettings(ApiFunctionSettings):
         alias="DOCDB_DATABASE", default="taskly", pattern=r"^[A-Za-z0-9_-]{1,63}$"
     )
     docdb_ca_file: str = Field(alias="DOCDB_CA_FILE", default="certs/global-bundle.pem")
+    # compute.tasks.docdb_max_pool_size of the stage (the deployed function always has it);
+    # local runs default to what every stage sets.
+    docdb_max_pool_size: int = Field(alias="DOCDB_MAX_POOL_SIZE", default=1, ge=1, le=100)
     idempotency_table_name: TableName = Field(alias="IDEMPOTENCY_TABLE_NAME")
     email_queue_url: AnyHttpUrl = Field(alias="EMAIL_QUEUE_URL")
 

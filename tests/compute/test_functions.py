@@ -49,6 +49,12 @@ def test_function_runs_python_3_13_on_arm64_with_tracing_json_logs_and_stage_siz
     )
     assert properties["Handler"] == load_route_table().service_handlers[service]
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
+    # with the stage's application and system (platform) levels
+    compute = stage.config.compute
+    assert properties["LoggingConfig"]["ApplicationLogLevel"] == (
+        "WARN" if compute.log_level == "WARNING" else compute.log_level
+    )
+    assert properties["LoggingConfig"]["SystemLogLevel"] == compute.system_log_level
     # And it logs to its own log group kept 14 days
     log_group_id = properties["LoggingConfig"]["LogGroup"]["Ref"]
     log_group = stage.compute["Resources"][log_group_id]
@@ -66,6 +72,7 @@ def test_environment_names_every_variable_the_runtime_reads(stage: SynthesizedSt
         "DOCDB_SECRET_ARN",
         "DOCDB_DATABASE",
         "DOCDB_CA_FILE",
+        "DOCDB_MAX_POOL_SIZE",
         "IDEMPOTENCY_TABLE_NAME",
         "EMAIL_QUEUE_URL",
     }
@@ -75,6 +82,9 @@ def test_environment_names_every_variable_the_runtime_reads(stage: SynthesizedSt
     }
     assert set(environments["email_worker"]) == common | {"SENDER_EMAIL", "IDEMPOTENCY_TABLE_NAME"}
     assert environments["tasks"]["DOCDB_CA_FILE"] == CA_BUNDLE_PATH
+    # the pool the stage's DocumentDB connection budget counts
+    pool = stage.config.compute.tasks.docdb_max_pool_size
+    assert environments["tasks"]["DOCDB_MAX_POOL_SIZE"] == str(pool)
     assert environments["email_worker"]["SENDER_EMAIL"] == stage.config.compute.sender_email
     for service, variables in environments.items():
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Taskly"
