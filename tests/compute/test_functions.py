@@ -359,7 +359,7 @@ def test_prod_reserves_for_the_api_functions_and_counts_them(
         resource["Properties"].get("ReservedConcurrentExecutions", 0)
         for resource in resources(prod.compute, "AWS::Lambda::Function").values()
     )
-    assert reserved == prod.config.total_reserved_concurrency() == 250
+    assert reserved == prod.config.total_reserved_concurrency() == 150
 
 
 def test_the_email_worker_is_capped_by_its_event_source_not_a_reservation(

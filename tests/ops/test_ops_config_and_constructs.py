@@ -41,14 +41,23 @@ def test_bad_operations_settings_name_the_field(key: str, value: object, message
         apply_overrides(config, {key: value})
 
 
+# What enabling the Migration stack takes (prod already has the Secrets Manager endpoint).
+MIGRATION_ON: dict[str, object] = {
+    "migration.enabled": "true",
+    "migration.source_host": "legacy-mongodb.taskly.example.com",
+    "migration.source_cidr": "10.99.0.0/24",
+    "migration.source_ca_file": "tests/fixtures/legacy-mongodb-ca.pem",
+}
+
+
 def test_prod_connection_budget_fits_its_minimum_capacity() -> None:
-    """Per instance: tasks 200 environments x (pool 1 + 1 monitor) and 4 legacy processes x
-    (pool 10 + 2 monitors), within 80% of the 1,000 connections of a 2-DCU instance."""
+    """Per instance: tasks 100 environments x (pool 1 + 1 monitor) and 4 legacy processes x
+    (pool 10 + 2 monitors), within 80% of the 500 connections of a 1-DCU instance."""
     budget = stage_config("prod", account=None, region=None).docdb_connection_budget()
 
-    assert (budget.capacity, budget.limit, budget.allowed) == (2, 1000, 800)
+    assert (budget.capacity, budget.limit, budget.allowed) == (1, 500, 400)
     assert dict(budget.demand) == {
-        "tasks: 200 environments x 2": 400,
+        "tasks: 100 environments x 2": 200,
         "legacy: 4 processes x 12": 48,
     }
     assert budget.total <= budget.allowed
@@ -56,26 +65,35 @@ def test_prod_connection_budget_fits_its_minimum_capacity() -> None:
 
 def test_a_budget_that_does_not_fit_the_minimum_capacity_is_refused() -> None:
     prod = stage_config("prod", account=None, region=None)
-    # at 1 DCU an instance allows 500 connections; 448 is above the alarm's 80% (400)
+    # the former 200 tasks environments: 448 per instance, above 80% of 500 at 1 DCU
     with pytest.raises(
         ConfigError,
-        match=r"^prod\.data\.docdb_serverless_min_capacity: 1\.0 is invalid; expected a minimum "
+        match=r"^prod\.data\.docdb_serverless_min_capacity: 1 is invalid; expected a minimum "
         r"capacity whose limit fits the connection budget: 448 connections per instance "
         r"\(tasks: 200 environments x 2 = 400 \+ legacy: 4 processes x 12 = 48\) exceed 80% "
         r"of the 500 an instance allows at 1 DCU \(400\)",
     ):
-        apply_overrides(prod, {"data.docdb_serverless_min_capacity": "1"})
+        apply_overrides(prod, {"compute.tasks.reserved_concurrency": "200"})
+    # and fits again at 2 DCU (1,000 connections, 800 below the alarm)
+    fits = apply_overrides(
+        prod,
+        {"compute.tasks.reserved_concurrency": "200", "data.docdb_serverless_min_capacity": "2"},
+    )
+    assert fits.docdb_connection_budget().allowed == 800
 
 
 @pytest.mark.parametrize(
     ("overrides", "total"),
     [
         # the profile service moving to DocumentDB adds its 50 reserved environments x 2
-        ({"compute.profile.docdb_max_pool_size": "1"}, 548),
+        ({"compute.profile.docdb_max_pool_size": "1"}, 348),
         # bigger pools count per environment
-        ({"compute.tasks.docdb_max_pool_size": "2"}, 648),
+        ({"compute.tasks.docdb_max_pool_size": "2"}, 348),
         # the legacy backend's processes and pools come from the same config
-        ({"data.docdb_legacy_processes": "30"}, 760),
+        ({"data.docdb_legacy_processes": "10"}, 320),
+        ({"data.docdb_legacy_max_pool_size": "20"}, 288),
+        # DMS while the Migration stack is enabled
+        (MIGRATION_ON, 264),
     ],
 )
 def test_every_database_client_counts_in_the_budget(
@@ -87,13 +105,17 @@ def test_every_database_client_counts_in_the_budget(
 
 def test_what_does_not_fit_is_refused_whoever_adds_it() -> None:
     prod = stage_config("prod", account=None, region=None)
-    for overrides in (
-        {"compute.profile.docdb_max_pool_size": "8"},  # 448 + 50 x 9 = 898
-        {"data.docdb_legacy_processes": "40"},  # 400 + 40 x 12 = 880
-        {"compute.tasks.docdb_max_pool_size": "3"},  # 200 x 4 + 48 = 848
-    ):
+    too_much: list[dict[str, object]] = [
+        {"compute.profile.docdb_max_pool_size": "4"},  # 248 + 50 x 5 = 498
+        {"data.docdb_legacy_processes": "20"},  # 200 + 20 x 12 = 440
+        {"compute.tasks.docdb_max_pool_size": "3"},  # 100 x 4 + 48 = 448
+    ]
+    for overrides in too_much:
         with pytest.raises(ConfigError, match=r"fits the connection budget"):
             apply_overrides(prod, overrides)
+    # all of them at their planned sizes fit: profile on DocumentDB and DMS on too
+    everything = apply_overrides(prod, {"compute.profile.docdb_max_pool_size": "1", **MIGRATION_ON})
+    assert everything.docdb_connection_budget().total == 364
     # without a reservation the budget counts docdb_unreserved_environments
     dev = stage_config("dev", account=None, region=None)
     assert dict(dev.docdb_connection_budget().demand) == {"tasks: 10 environments x 2": 20}
