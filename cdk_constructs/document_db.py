@@ -132,6 +132,7 @@ class DocumentDbCluster(Construct):
                 # instances are compute only, which is also CDK's default for them.
                 instance.apply_removal_policy(RemovalPolicy.DESTROY)
                 instances.append(instance)
+        self.instances: list[docdb.CfnDBInstance] = instances
         assert self.cluster.secret is not None  # noqa: S101 - master_user always creates one
         self.secret: secretsmanager.ISecret = self.cluster.secret
         # cluster.secret is the attachment; the generated secret is the cluster's "Secret" child.

@@ -103,6 +103,7 @@ class OperationsDashboard(Construct):
         nat_gateway_ids: Sequence[str],
         nat_alarms: Sequence[cloudwatch.IAlarm],
         edge: DashboardEdge,
+        docdb_connection_alarms: Sequence[cloudwatch.Alarm] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(
@@ -128,7 +129,7 @@ class OperationsDashboard(Construct):
             *_queue_widgets(queue, dead_letter_queue),
         )
         self.dashboard.add_widgets(
-            *_documentdb_widgets(docdb_cluster_identifier),
+            *_documentdb_widgets(docdb_cluster_identifier, docdb_connection_alarms),
             *(
                 _nat_gateway_widgets(nat_gateway_ids)
                 if nat_gateway_ids
@@ -304,8 +305,24 @@ def _queue_widgets(queue: sqs.IQueue, dead_letter_queue: sqs.IQueue) -> list[clo
     ]
 
 
-def _documentdb_widgets(cluster_identifier: str) -> list[cloudwatch.IWidget]:
+def _documentdb_widgets(
+    cluster_identifier: str, connection_alarms: Sequence[cloudwatch.Alarm]
+) -> list[cloudwatch.IWidget]:
+    # What the connections alarms watch: each instance against the limit of its capacity.
+    against_limit = (
+        [
+            _graph(
+                "DocumentDB connections, % of each instance's current limit",
+                [alarm.metric for alarm in connection_alarms],
+                left_label="%",
+                width=4,
+            )
+        ]
+        if connection_alarms
+        else []
+    )
     return [
+        *against_limit,
         _graph(
             "DocumentDB CPU (busiest instance)",
             [

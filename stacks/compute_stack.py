@@ -125,7 +125,12 @@ class ComputeStack(Stack):
             "tasks",
             "Tasks",
             code=bundled_code(root=LAMBDA_SRC, bundle=bundles["tasks"]),
-            environment={**database, "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name},
+            environment={
+                **database,
+                # Counted in the stage's DocumentDB connection budget (StageConfig).
+                "DOCDB_MAX_POOL_SIZE": str(settings.tasks.docdb_max_pool_size),
+                "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
+            },
             pre_traffic_hook=hook_for("tasks"),
             reserved_concurrency=settings.tasks.reserved_concurrency,
             **in_vpc,
@@ -134,7 +139,10 @@ class ComputeStack(Stack):
             "profile",
             "Profile",
             code=bundled_code(root=LAMBDA_SRC, bundle=bundles["profile"]),
-            environment=database,
+            environment={
+                **database,
+                "DOCDB_MAX_POOL_SIZE": str(settings.profile.docdb_max_pool_size),
+            },
             pre_traffic_hook=hook_for("profile"),
             reserved_concurrency=settings.profile.reserved_concurrency,
             **in_vpc,
@@ -275,6 +283,9 @@ class ComputeStack(Stack):
             deployment_config=deployment_config(settings.deployment_config),
             log_retention=retention_days(settings.log_retention_days),
             log_level=_lambda_log_level(settings.log_level),
+            # A changed level was reported as not applied after the first deploy
+            # (aws/aws-cdk#34337, closed unreproduced): check LoggingConfig after changing it.
+            system_log_level=lambda_.SystemLogLevel(settings.system_log_level),
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups),

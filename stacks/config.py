@@ -50,6 +50,8 @@ DEPLOYMENT_CONFIGS = (
     "LINEAR_10_PERCENT_EVERY_10_MINUTES",
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Lambda's system (platform) log levels (LoggingConfig.SystemLogLevel).
+SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
 # Interface endpoints the Lambda functions can use without the NAT gateway.
 INTERFACE_ENDPOINTS = ("secretsmanager", "sqs", "xray", "logs", "monitoring", "kms")
 DOCDB_INSTANCE_CLASSES = ("serverless", "t4g.medium", "r6g.large", "r6g.xlarge", "r6g.2xlarge")
@@ -60,9 +62,33 @@ PRICE_CLASSES = ("PRICE_CLASS_100", "PRICE_CLASS_200", "PRICE_CLASS_ALL")
 NAT_INSTANCE_TYPES = ("t4g.nano", "t4g.micro", "t4g.small", "t4g.medium")
 # AWS Budgets accepts at most ten email subscribers per notification.
 MAX_BUDGET_RECIPIENTS = 10
-# Connections one tasks execution environment may hold to each DocumentDB instance: a pool of
-# at most 2 plus PyMongo's 2 monitoring sockets (lambda_src/taskly/data/documentdb.py).
-DOCDB_CONNECTIONS_PER_ENVIRONMENT = 4
+# DocumentDB Serverless limits connections by an instance's CURRENT capacity, and the number of
+# connections is not a signal that scales an instance up: the connection budget must fit the
+# limit at the minimum capacity. "Connections (all)" per instance by capacity (DCUs), from the
+# DocumentDB developer guide, "Amazon DocumentDB serverless instance limits". A capacity between
+# two rows gets the lower row's limit. The guide lists 7,250 for 1.5 DCU, out of line with its
+# 500 per DCU everywhere else; the conservative 750 is used.
+DOCDB_SERVERLESS_CONNECTION_LIMITS = (
+    (0.5, 250),
+    (1, 500),
+    (1.5, 750),
+    (2, 1000),
+    (4, 2000),
+    (8, 4000),
+    (16, 8000),
+    (32, 16000),
+    (64, 32000),
+    (128, 60000),
+    (256, 60000),
+)
+# Monitoring sockets one PyMongo client holds to EACH server (instance) besides its pool: the
+# monitor only. The RTT monitor exists only with the streaming protocol, which create_client turns
+# off (serverMonitoringMode="poll", also PyMongo's default on Lambda;
+# lambda_src/taskly/data/documentdb.py). A test counts them against a real server.
+PYMONGO_MONITOR_CONNECTIONS = 1
+# The Node driver the legacy backend uses (mongodb 7.x): a monitor and an RTT pinger per server
+# when it streams; counted both, whatever the server supports.
+NODE_DRIVER_MONITOR_CONNECTIONS = 2
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -212,11 +238,28 @@ class DataConfig:
     secret_rotation_days: int
     # Stateful resources: deletion protection + RETAIN/SNAPSHOT when True, DESTROY when False.
     protect_data: bool
+    # The DocumentDB connection budget (StageConfig.docdb_connection_budget): environments counted
+    # for a database function WITHOUT reserved concurrency (nothing enforces this number; the
+    # connections alarm catches more), the legacy backend's processes on DocumentDB during the
+    # cutover and the maxPoolSize the runbook gives them (docs/data-migration.md), and the
+    # connections DMS holds to the target while the Migration stack is enabled.
+    docdb_unreserved_environments: int = 10
+    docdb_legacy_processes: int = 0
+    docdb_legacy_max_pool_size: int = 10
+    docdb_dms_connections: int = 16
 
     def validate(self, prefix: str) -> None:
         _check_choice(
             f"{prefix}.docdb_instance_class", self.docdb_instance_class, DOCDB_INSTANCE_CLASSES
         )
+        _check_range(
+            f"{prefix}.docdb_unreserved_environments", self.docdb_unreserved_environments, 1, 1000
+        )
+        _check_range(f"{prefix}.docdb_legacy_processes", self.docdb_legacy_processes, 0, 1000)
+        _check_range(
+            f"{prefix}.docdb_legacy_max_pool_size", self.docdb_legacy_max_pool_size, 1, 100
+        )
+        _check_range(f"{prefix}.docdb_dms_connections", self.docdb_dms_connections, 1, 1000)
         _check_range(f"{prefix}.docdb_instance_count", self.docdb_instance_count, 1, 16)
         capacities = (self.docdb_serverless_min_capacity, self.docdb_serverless_max_capacity)
         if not 0.5 <= capacities[0] <= capacities[1] <= 256:
@@ -279,11 +322,16 @@ class FunctionSettings(_Sizing):
     keeps a minimum unreserved, so any reservation can fail the first deploy there."""
 
     reserved_concurrency: int | None = None
+    # Set when the function connects to a MongoDB-compatible database: its client's maxPoolSize
+    # (DOCDB_MAX_POOL_SIZE), counted in the DocumentDB connection budget. None: no database.
+    docdb_max_pool_size: int | None = None
 
     def validate(self, prefix: str) -> None:
         super().validate(prefix)
         if self.reserved_concurrency is not None:
             _check_range(f"{prefix}.reserved_concurrency", self.reserved_concurrency, 1, 1000)
+        if self.docdb_max_pool_size is not None:
+            _check_range(f"{prefix}.docdb_max_pool_size", self.docdb_max_pool_size, 1, 100)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -320,6 +368,9 @@ class ComputeConfig:
     # data, which must keep them at least PROTECTED_ACCESS_LOG_DAYS.
     access_log_retention_days: int = 14
     log_level: str = "INFO"
+    # Lambda's own (platform) log lines: INFO writes platform.start and platform.report per
+    # invocation (the dashboard's init-duration widget reads the report); WARN drops both.
+    system_log_level: str = "INFO"
     # "The new functions use the legacy database until the end" (docs/data-migration.md):
     # the tasks function reads its connection from this existing secret (host, port,
     # username, password, optional tls_ca_pem/tls/replica_set/retry_writes) instead of the
@@ -336,6 +387,11 @@ class ComputeConfig:
     # refuses it together with provisioned concurrency, EFS or ephemeral storage above
     # 512 MB; no function here configures any of those (CanaryFunction exposes none of them).
     snap_start: bool = False
+
+    def database_functions(self) -> list[tuple[str, FunctionSettings]]:
+        """The API functions that connect to a database (``docdb_max_pool_size`` set)."""
+        functions = [(name, getattr(self, name)) for name in ("tasks", "profile")]
+        return [(name, fn) for name, fn in functions if fn.docdb_max_pool_size is not None]
 
     def validate(self, prefix: str) -> None:
         for name in ("tasks", "profile", "email_worker"):
@@ -354,6 +410,7 @@ class ComputeConfig:
         for name in ("log_retention_days", "access_log_retention_days"):
             _check_choice(f"{prefix}.{name}", getattr(self, name), LOG_RETENTION_DAYS)
         _check_choice(f"{prefix}.log_level", self.log_level, LOG_LEVELS)
+        _check_choice(f"{prefix}.system_log_level", self.system_log_level, SYSTEM_LOG_LEVELS)
         _check_secret_arn(f"{prefix}.tasks_db_secret_arn", self.tasks_db_secret_arn)
         _check_arn(f"{prefix}.tasks_db_secret_kms_key_arn", self.tasks_db_secret_kms_key_arn, "kms")
         _check_cidr(f"{prefix}.tasks_db_cidr", self.tasks_db_cidr)
@@ -503,10 +560,10 @@ class OpsConfig:
     # Receive every alarm that needs a person and both budget alerts (each confirms once).
     alarm_emails: tuple[str, ...]
     monthly_budget_usd: int
-    # Per DocumentDB instance: the alarm fires above this many connections. Set it above what
-    # the tasks function can legitimately open (see DOCDB_CONNECTIONS_PER_ENVIRONMENT); more
-    # than that means a leak or a client that is not ours.
-    docdb_connections_alarm_threshold: int
+    # Per DocumentDB instance: the alarm fires when its connections (DatabaseConnectionsMax)
+    # reach this share of its current limit (DatabaseConnectionsLimit). The connection budget at
+    # minimum capacity must stay at or below it, so a legitimate peak never pages.
+    docdb_connections_alarm_percent: int = 80
     docdb_cpu_alarm_percent: int = 80
     # False: the budget watches the whole account (right when each stage has its own account,
     # and never silent). True: only costs tagged stage=<name>, which needs the `stage` tag
@@ -526,10 +583,10 @@ class OpsConfig:
             _fail(f"{prefix}.alarm_emails", self.alarm_emails, "no duplicates")
         _check_range(f"{prefix}.monthly_budget_usd", self.monthly_budget_usd, 1, 1_000_000)
         _check_range(
-            f"{prefix}.docdb_connections_alarm_threshold",
-            self.docdb_connections_alarm_threshold,
-            1,
-            30_000,
+            f"{prefix}.docdb_connections_alarm_percent",
+            self.docdb_connections_alarm_percent,
+            50,
+            95,
         )
         _check_range(f"{prefix}.docdb_cpu_alarm_percent", self.docdb_cpu_alarm_percent, 1, 99)
         if not isinstance(self.budget_filter_by_stage_tag, bool):
@@ -538,6 +595,28 @@ class OpsConfig:
                 self.budget_filter_by_stage_tag,
                 "true or false",
             )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionBudget:
+    """Connections per DocumentDB instance by client, against one instance's limit at the
+    minimum capacity; ``allowed`` is the share below the connections alarm."""
+
+    demand: tuple[tuple[str, int], ...]
+    capacity: float
+    limit: int
+    alarm_percent: int
+
+    @property
+    def total(self) -> int:
+        return sum(connections for _, connections in self.demand)
+
+    @property
+    def allowed(self) -> int:
+        return self.limit * self.alarm_percent // 100
+
+    def summary(self) -> str:
+        return " + ".join(f"{what} = {connections}" for what, connections in self.demand)
 
 
 def _check_environment(account: str | None, region: str | None) -> None:
@@ -587,17 +666,68 @@ class StageConfig:
                 "to include secretsmanager when migration.enabled (DMS Serverless reads the "
                 "endpoint secrets only through a VPC endpoint)",
             )
-        tasks_concurrency = self.compute.tasks.reserved_concurrency
-        if tasks_concurrency is not None and (
-            self.ops.docdb_connections_alarm_threshold
-            <= tasks_concurrency * DOCDB_CONNECTIONS_PER_ENVIRONMENT
-        ):
+        self._check_docdb_connection_budget()
+
+    def docdb_connection_budget(self) -> ConnectionBudget:
+        """What may connect to each DocumentDB instance at once, against the limit of an
+        instance at the minimum capacity. Every client reaches every instance (a replica-set
+        client monitors each member and pools to each it reads from), so the sum is per instance.
+        """
+        demand: list[tuple[str, int]] = []
+        for name, settings in self.compute.database_functions():
+            if name == "tasks" and self.compute.tasks_db_secret_arn is not None:
+                continue  # the tasks function uses the legacy database, not DocumentDB
+            environments = settings.reserved_concurrency or self.data.docdb_unreserved_environments
+            assert settings.docdb_max_pool_size is not None  # noqa: S101 - database_functions
+            per_environment = settings.docdb_max_pool_size + PYMONGO_MONITOR_CONNECTIONS
+            demand.append(
+                (
+                    f"{name}: {environments} environments x {per_environment}",
+                    environments * per_environment,
+                )
+            )
+        if self.data.docdb_legacy_processes:
+            per_process = self.data.docdb_legacy_max_pool_size + NODE_DRIVER_MONITOR_CONNECTIONS
+            processes = self.data.docdb_legacy_processes
+            demand.append(
+                (f"legacy: {processes} processes x {per_process}", processes * per_process)
+            )
+        if self.migration.enabled:
+            demand.append(("DMS", self.data.docdb_dms_connections))
+        capacity = self.data.docdb_serverless_min_capacity
+        limit = max(
+            connections
+            for dcus, connections in DOCDB_SERVERLESS_CONNECTION_LIMITS
+            if dcus <= capacity
+        )
+        return ConnectionBudget(
+            demand=tuple(demand),
+            capacity=capacity,
+            limit=limit,
+            alarm_percent=self.ops.docdb_connections_alarm_percent,
+        )
+
+    def _check_docdb_connection_budget(self) -> None:
+        for service in ("tasks", "profile"):
+            if getattr(self.compute, service).docdb_max_pool_size is None:
+                _fail(
+                    f"{self.name}.compute.{service}.docdb_max_pool_size",
+                    None,
+                    f"an integer from 1 to 100 (the {service} function connects to the database)",
+                )
+        if self.data.docdb_instance_class != "serverless":
+            # Provisioned instances have a fixed limit per class that this budget does not know.
+            return
+        budget = self.docdb_connection_budget()
+        if budget.total > budget.allowed:
             _fail(
-                f"{self.name}.ops.docdb_connections_alarm_threshold",
-                self.ops.docdb_connections_alarm_threshold,
-                f"more than {tasks_concurrency * DOCDB_CONNECTIONS_PER_ENVIRONMENT} (tasks "
-                f"reserved concurrency {tasks_concurrency} x {DOCDB_CONNECTIONS_PER_ENVIRONMENT} "
-                "connections per instance), or the alarm fires at a legitimate peak",
+                f"{self.name}.data.docdb_serverless_min_capacity",
+                budget.capacity,
+                f"a minimum capacity whose limit fits the connection budget: {budget.total} "
+                f"connections per instance ({budget.summary()}) exceed "
+                f"{budget.alarm_percent}% of the {budget.limit} an instance allows at "
+                f"{budget.capacity:g} DCU ({budget.allowed}); raise the minimum capacity, or "
+                "lower reserved concurrency or the pools",
             )
 
     def _check_public_database_paths(self) -> None:

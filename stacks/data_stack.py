@@ -63,6 +63,10 @@ class DataStack(Stack):
             protect_data=protect_data,
         )
         self.docdb_cluster_identifier: str = documents.cluster.cluster_identifier
+        # For the per-instance connection alarms (the limit metrics exist per instance only).
+        self.docdb_instance_identifiers: list[str] = [
+            instance.ref for instance in documents.instances
+        ]
         self.docdb_secret: secretsmanager.ISecret = documents.secret
         # For the Migration stack, which adds its own ingress rule to this group and gives DMS
         # its own user's secret on this host.

@@ -52,8 +52,9 @@ class MonitoringStack(Stack):
         email_queue: sqs.IQueue,
         email_dead_letter_queue: sqs.IQueue,
         docdb_cluster_identifier: str,
+        docdb_instance_identifiers: Sequence[str],
         docdb_cpu_alarm_percent: float,
-        docdb_connections_alarm_threshold: int,
+        docdb_connections_alarm_percent: float,
         nat_gateway_ids: Sequence[str],
         nat_alarms: Sequence[cloudwatch.IAlarm],
         distribution_id: str,
@@ -66,8 +67,9 @@ class MonitoringStack(Stack):
             "Alarms",
             alarm_topic=alarm_topic,
             docdb_cluster_identifier=docdb_cluster_identifier,
+            docdb_instance_identifiers=docdb_instance_identifiers,
             docdb_cpu_percent=docdb_cpu_alarm_percent,
-            docdb_connections=docdb_connections_alarm_threshold,
+            docdb_connections_percent=docdb_connections_alarm_percent,
         )
         self.dashboard = OperationsDashboard(
             self,
@@ -84,6 +86,7 @@ class MonitoringStack(Stack):
             docdb_cluster_identifier=docdb_cluster_identifier,
             nat_gateway_ids=nat_gateway_ids,
             nat_alarms=nat_alarms,
+            docdb_connection_alarms=self.resource_alarms.docdb_connections_alarms,
             edge=DashboardEdge(
                 distribution_id=distribution_id,
                 cutover_function_name=cutover_function_name,

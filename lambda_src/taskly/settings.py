@@ -57,6 +57,9 @@ class DatabaseSettings(ApiFunctionSettings):
         alias="DOCDB_DATABASE", default="taskly", pattern=r"^[A-Za-z0-9_-]{1,63}$"
     )
     docdb_ca_file: str = Field(alias="DOCDB_CA_FILE", default="certs/global-bundle.pem")
+    # compute.<service>.docdb_max_pool_size of the stage (the deployed function always has it);
+    # local runs default to what every stage sets.
+    docdb_max_pool_size: int = Field(alias="DOCDB_MAX_POOL_SIZE", default=1, ge=1, le=100)
 
     def ca_file_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         """The CA bundle, relative to the bundle root (``LAMBDA_TASK_ROOT``) unless absolute."""

@@ -49,6 +49,12 @@ def test_function_runs_python_3_13_on_arm64_with_tracing_json_logs_and_stage_siz
     )
     assert properties["Handler"] == load_route_table().service_handlers[service]
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
+    # with the stage's application and system (platform) levels
+    compute = stage.config.compute
+    assert properties["LoggingConfig"]["ApplicationLogLevel"] == (
+        "WARN" if compute.log_level == "WARNING" else compute.log_level
+    )
+    assert properties["LoggingConfig"]["SystemLogLevel"] == compute.system_log_level
     # And it logs to its own log group kept 14 days
     log_group_id = properties["LoggingConfig"]["LogGroup"]["Ref"]
     log_group = stage.compute["Resources"][log_group_id]
@@ -61,17 +67,27 @@ def test_environment_names_every_variable_the_runtime_reads(stage: SynthesizedSt
         for service in SERVICES
     }
     common = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
-    database = {"ORIGIN_VERIFY_SECRET_ARN", "DOCDB_SECRET_ARN", "DOCDB_DATABASE", "DOCDB_CA_FILE"}
+    database = {
+        "ORIGIN_VERIFY_SECRET_ARN",
+        "DOCDB_SECRET_ARN",
+        "DOCDB_DATABASE",
+        "DOCDB_CA_FILE",
+        "DOCDB_MAX_POOL_SIZE",
+    }
     assert set(environments["tasks"]) == common | database | {
         "IDEMPOTENCY_TABLE_NAME",
         "EMAIL_QUEUE_URL",
     }
     # Preferences live in legacy's collection of the shared database, not in DynamoDB.
     assert set(environments["profile"]) == common | database
-    for name in database:
+    for name in database - {"DOCDB_MAX_POOL_SIZE"}:
         assert environments["profile"][name] == environments["tasks"][name]
     assert set(environments["email_worker"]) == common | {"SENDER_EMAIL", "IDEMPOTENCY_TABLE_NAME"}
     assert environments["tasks"]["DOCDB_CA_FILE"] == CA_BUNDLE_PATH
+    # the pool the stage's DocumentDB connection budget counts
+    for service in ("tasks", "profile"):
+        pool = getattr(stage.config.compute, service).docdb_max_pool_size
+        assert environments[service]["DOCDB_MAX_POOL_SIZE"] == str(pool)
     assert environments["email_worker"]["SENDER_EMAIL"] == stage.config.compute.sender_email
     for service, variables in environments.items():
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Taskly"
@@ -346,7 +362,7 @@ def test_prod_reserves_for_the_api_functions_and_counts_them(
         resource["Properties"].get("ReservedConcurrentExecutions", 0)
         for resource in resources(prod.compute, "AWS::Lambda::Function").values()
     )
-    assert reserved == prod.config.total_reserved_concurrency() == 250
+    assert reserved == prod.config.total_reserved_concurrency() == 150
 
 
 def test_the_email_worker_is_capped_by_its_event_source_not_a_reservation(

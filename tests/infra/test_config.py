@@ -122,7 +122,8 @@ def stage_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "memory_mb = 512",
             "memroy_mb = 512",
             "config/dev.toml: unknown key 'compute.tasks.memroy_mb'; valid keys in "
-            "[compute.tasks]: memory_mb, reserved_concurrency, timeout_seconds",
+            "[compute.tasks]: docdb_max_pool_size, memory_mb, reserved_concurrency, "
+            "timeout_seconds",
         ),
         # The SQS worker is capped by its event source; a reservation is not a key it has.
         (

@@ -503,7 +503,7 @@ def test_each_api_request_invokes_one_function_split_by_migrated_routes(
         (864_000, (1 + 0.05 * 9) / 10),  # 10/s: 1 from the reservoir + 5% of the other 9
     ],
 )
-def test_xray_follows_the_default_sampling_rule(
+def test_xray_follows_lambdas_fixed_sampling_rate(
     write_assembly: WriteAssembly, book: PriceBook, requests_per_day: int, share: float
 ) -> None:
     cdk_out = write_assembly({"Taskly-dev-Compute": COMPUTE})
@@ -512,6 +512,59 @@ def test_xray_follows_the_default_sampling_rule(
 
     traces = line(result, "ApiFunction", "traces", variable=True)
     assert traces.quantity == pytest.approx(requests_per_day * 30 * share / 1e6)
+
+
+@pytest.mark.parametrize(
+    ("logging", "bytes_per_invocation"),
+    [
+        # text format: Lambda filters nothing, application and platform lines all count
+        ({}, 768 + 256),
+        # JSON: Lambda drops application lines below ApplicationLogLevel and
+        # platform.start/report below SystemLogLevel (both INFO by default)
+        ({"LogFormat": "JSON"}, 768 + 256),
+        ({"LogFormat": "JSON", "ApplicationLogLevel": "WARN"}, 256),
+        ({"LogFormat": "JSON", "SystemLogLevel": "WARN"}, 768),
+        ({"LogFormat": "JSON", "ApplicationLogLevel": "ERROR", "SystemLogLevel": "WARN"}, 0),
+    ],
+)
+def test_function_logs_follow_the_functions_log_levels(
+    write_assembly: WriteAssembly,
+    book: PriceBook,
+    logging: dict[str, str],
+    bytes_per_invocation: int,
+) -> None:
+    # Given the API function with these LoggingConfig levels
+    api = {**COMPUTE["ApiFunction"]}
+    api["Properties"] = {
+        **api["Properties"],
+        "LoggingConfig": {"LogGroup": ref("ApiLogs"), **logging},
+    }
+    cdk_out = write_assembly({"Taskly-dev-Compute": {**COMPUTE, "ApiFunction": api}})
+
+    # When 10,000 requests a day arrive (300,000 in the test month)
+    result = estimate(cdk_out, book, requests_per_day=10_000)
+
+    # Then its logs are priced on what Lambda lets through
+    ingested = line(result, "ApiFunction", "log-ingest", variable=True)
+    assert ingested.quantity == pytest.approx(300_000 * bytes_per_invocation / GB)
+
+
+@pytest.mark.parametrize("levels", [{"ApplicationLogLevel": "DEBUG"}, {"SystemLogLevel": "DEBUG"}])
+def test_debug_log_volumes_are_not_guessed(
+    write_assembly: WriteAssembly, book: PriceBook, levels: dict[str, str]
+) -> None:
+    api = {**COMPUTE["ApiFunction"]}
+    api["Properties"] = {
+        **api["Properties"],
+        "LoggingConfig": {"LogGroup": ref("ApiLogs"), "LogFormat": "JSON", **levels},
+    }
+    cdk_out = write_assembly({"Taskly-dev-Compute": {**COMPUTE, "ApiFunction": api}})
+
+    result = estimate(cdk_out, book, requests_per_day=10_000)
+
+    # no variable cost is better than one priced as if DEBUG logged what INFO does
+    assert result.variable == ()
+    assert [f.message for f in result.findings if "DEBUG volumes are not modelled" in f.message]
 
 
 def test_edge_functions_key_value_store_and_waf(

@@ -17,6 +17,7 @@ from aws_cdk import CfnResource, Stack
 from constructs import IConstruct
 
 from stacks.config import stage_config
+from tests.cloudwatch_alarm import in_alarm, metric_key
 from tests.synth import SynthesizedStage
 
 Json = Any
@@ -99,6 +100,8 @@ def metric_lines(
         for line in widget["properties"].get("metrics", []):
             options = line[-1] if isinstance(line[-1], dict) else {}
             names = [item for item in line if not isinstance(item, dict)]
+            if not names:
+                continue  # a math expression line; the metrics it uses are lines of their own
             namespace, metric = names[0], names[1]
             dimensions = dict(zip(names[2::2], names[3::2], strict=True))
             yield namespace, metric, dimensions, options
@@ -321,7 +324,9 @@ def test_no_alarm_in_the_stage_is_silent(dev: SynthesizedStage, prod: Synthesize
         topic = alarm_topic(stage)
         failure = logical_id(stage.stacks.edge.rollback.failure_alarm)
         found = list(alarms(stage))
-        assert len(found) == 12
+        # eleven, and one connections alarm per DocumentDB instance
+        instances = stage_config(stage.name, account=None, region=None).data.docdb_instance_count
+        assert len(found) == 11 + instances
         for stack, alarm_id, properties in found:
             resolved = resolve(stage, properties, stack=stack)
             assert topic in resolved.get("AlarmActions", []), (stack, alarm_id)
@@ -343,8 +348,8 @@ def own_alarms(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
     }
 
 
-@pytest.mark.parametrize(("name", "connections"), [("dev", 40), ("prod", 1000)])
-def test_documentdb_cpu_and_connection_alarms(stage: Any, name: str, connections: int) -> None:
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_documentdb_cpu_alarm(stage: Any, name: str) -> None:
     synthesized = stage(name)
     cluster = [
         {
@@ -352,12 +357,7 @@ def test_documentdb_cpu_and_connection_alarms(stage: Any, name: str, connections
             "Value": only_resource(synthesized, "Data", "AWS::DocDB::DBCluster"),
         }
     ]
-    by_metric = {
-        p["MetricName"]: p
-        for p in own_alarms(synthesized).values()
-        if p.get("Namespace") == "AWS/DocDB"
-    }
-    cpu, conns = by_metric["CPUUtilization"], by_metric["DatabaseConnections"]
+    [cpu] = [p for p in own_alarms(synthesized).values() if p.get("MetricName") == "CPUUtilization"]
     assert (cpu["Threshold"], cpu["EvaluationPeriods"], cpu["Period"], cpu["Statistic"]) == (
         80,
         3,
@@ -365,8 +365,47 @@ def test_documentdb_cpu_and_connection_alarms(stage: Any, name: str, connections
         "Maximum",
     )
     assert cpu["Dimensions"] == cluster
-    assert (conns["Threshold"], conns["Statistic"]) == (connections, "Maximum")
-    assert conns["Dimensions"] == cluster
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_documentdb_connections_alarm_follows_each_instances_limit(stage: Any, name: str) -> None:
+    """Evaluated as CloudWatch would: each instance's alarm stays OK at the stage's connection
+    budget on an instance at minimum capacity, and fires at the alarm share of whatever limit
+    the instance's current capacity gives (a fixed number cannot follow a serverless limit)."""
+    synthesized = stage(name)
+    budget = stage_config(name, account=None, region=None).docdb_connection_budget()
+    instances = [
+        f"<Taskly-{name}-Data/{logical}>"
+        for logical, resource in synthesized.json("Data")["Resources"].items()
+        if resource["Type"] == "AWS::DocDB::DBInstance"
+    ]
+    connection_alarms = {
+        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]: properties
+        for properties in own_alarms(synthesized).values()
+        for query in properties.get("Metrics", [])
+        if query.get("MetricStat", {}).get("Metric", {}).get("MetricName")
+        == "DatabaseConnectionsMax"
+    }
+    assert sorted(connection_alarms) == sorted(instances)
+    assert len(instances) == stage_config(name, account=None, region=None).data.docdb_instance_count
+
+    def state(instance: str, connections: float, limit: float) -> bool:
+        dims = {"DBInstanceIdentifier": instance}
+        return in_alarm(
+            connection_alarms[instance],
+            {
+                metric_key("AWS/DocDB", "DatabaseConnectionsMax", dims, "Maximum"): connections,
+                metric_key("AWS/DocDB", "DatabaseConnectionsLimit", dims, "Minimum"): limit,
+            },
+        )
+
+    for instance in instances:
+        # the budgeted peak at minimum capacity is not a page
+        assert not state(instance, budget.total, budget.limit)
+        # the alarm share of the limit is, at minimum capacity and after scaling up
+        assert state(instance, budget.allowed, budget.limit)
+        assert state(instance, budget.allowed * 4, budget.limit * 4)
+        assert not state(instance, budget.allowed, budget.limit * 4)
 
 
 def network_alarms(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
@@ -469,7 +508,13 @@ def test_dashboard_metrics_exist_where_the_alarms_look(dev: SynthesizedStage) ->
     """Every alarm of the monitoring stack has its metric on the dashboard too."""
     on_dashboard = {(ns, m) for ns, m, _, _ in metric_lines(dashboard_widgets(dev))}
     for properties in own_alarms(dev).values():
-        assert (properties["Namespace"], properties["MetricName"]) in on_dashboard
+        metrics = [
+            query["MetricStat"]["Metric"]
+            for query in properties.get("Metrics", [])
+            if "MetricStat" in query
+        ] or [properties]
+        for metric in metrics:
+            assert (metric["Namespace"], metric["MetricName"]) in on_dashboard
 
 
 def test_dashboard_body_has_no_unresolved_tokens(dev: SynthesizedStage) -> None:

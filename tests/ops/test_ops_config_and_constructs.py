@@ -41,20 +41,102 @@ def test_bad_operations_settings_name_the_field(key: str, value: object, message
         apply_overrides(config, {key: value})
 
 
-def test_connections_threshold_follows_reserved_concurrency() -> None:
-    config = stage_config("prod", account=None, region=None)
-    # prod: 200 environments x 4 connections = 800 at peak, and the alarm sits above it
-    assert config.ops.docdb_connections_alarm_threshold > 200 * 4
+# What enabling the Migration stack takes (prod already has the Secrets Manager endpoint).
+MIGRATION_ON: dict[str, object] = {
+    "migration.enabled": "true",
+    "migration.source_host": "legacy-mongodb.taskly.example.com",
+    "migration.source_cidr": "10.99.0.0/24",
+    "migration.source_ca_file": "tests/fixtures/legacy-mongodb-ca.pem",
+}
+
+
+def test_prod_connection_budget_fits_its_minimum_capacity() -> None:
+    """Per instance: tasks 100 environments x (pool 1 + 1 monitor) and 4 legacy processes x
+    (pool 10 + 2 monitors), within 80% of the 500 connections of a 1-DCU instance."""
+    budget = stage_config("prod", account=None, region=None).docdb_connection_budget()
+
+    assert (budget.capacity, budget.limit, budget.allowed) == (1, 500, 400)
+    assert dict(budget.demand) == {
+        "tasks: 100 environments x 2": 200,
+        "legacy: 4 processes x 12": 48,
+    }
+    assert budget.total <= budget.allowed
+
+
+def test_a_budget_that_does_not_fit_the_minimum_capacity_is_refused() -> None:
+    prod = stage_config("prod", account=None, region=None)
+    # the former 200 tasks environments: 448 per instance, above 80% of 500 at 1 DCU
     with pytest.raises(
         ConfigError,
-        match=r"prod\.ops\.docdb_connections_alarm_threshold: 800 .*more than 800 \(tasks "
-        r"reserved concurrency 200 x 4 .*alarm fires at a legitimate peak",
+        match=r"^prod\.data\.docdb_serverless_min_capacity: 1 is invalid; expected a minimum "
+        r"capacity whose limit fits the connection budget: 448 connections per instance "
+        r"\(tasks: 200 environments x 2 = 400 \+ legacy: 4 processes x 12 = 48\) exceed 80% "
+        r"of the 500 an instance allows at 1 DCU \(400\)",
     ):
-        apply_overrides(config, {"ops.docdb_connections_alarm_threshold": 800})
-    # a stage that opts into a reservation gets the same check
+        apply_overrides(prod, {"compute.tasks.reserved_concurrency": "200"})
+    # and fits again at 2 DCU (1,000 connections, 800 below the alarm)
+    fits = apply_overrides(
+        prod,
+        {"compute.tasks.reserved_concurrency": "200", "data.docdb_serverless_min_capacity": "2"},
+    )
+    assert fits.docdb_connection_budget().allowed == 800
+
+
+@pytest.mark.parametrize(
+    ("overrides", "total"),
+    [
+        # the profile service moving to DocumentDB adds its 50 reserved environments x 2
+        ({"compute.profile.docdb_max_pool_size": "1"}, 348),
+        # bigger pools count per environment
+        ({"compute.tasks.docdb_max_pool_size": "2"}, 348),
+        # the legacy backend's processes and pools come from the same config
+        ({"data.docdb_legacy_processes": "10"}, 320),
+        ({"data.docdb_legacy_max_pool_size": "20"}, 288),
+        # DMS while the Migration stack is enabled
+        (MIGRATION_ON, 264),
+    ],
+)
+def test_every_database_client_counts_in_the_budget(
+    overrides: dict[str, object], total: int
+) -> None:
+    prod = apply_overrides(stage_config("prod", account=None, region=None), overrides)
+    assert prod.docdb_connection_budget().total == total
+
+
+def test_what_does_not_fit_is_refused_whoever_adds_it() -> None:
+    prod = stage_config("prod", account=None, region=None)
+    too_much: list[dict[str, object]] = [
+        {"compute.profile.docdb_max_pool_size": "4"},  # 248 + 50 x 5 = 498
+        {"data.docdb_legacy_processes": "20"},  # 200 + 20 x 12 = 440
+        {"compute.tasks.docdb_max_pool_size": "3"},  # 100 x 4 + 48 = 448
+    ]
+    for overrides in too_much:
+        with pytest.raises(ConfigError, match=r"fits the connection budget"):
+            apply_overrides(prod, overrides)
+    # all of them at their planned sizes fit: profile on DocumentDB and DMS on too
+    everything = apply_overrides(prod, {"compute.profile.docdb_max_pool_size": "1", **MIGRATION_ON})
+    assert everything.docdb_connection_budget().total == 364
+    # without a reservation the budget counts docdb_unreserved_environments
     dev = stage_config("dev", account=None, region=None)
-    with pytest.raises(ConfigError, match=r"dev\.ops\.docdb_connections_alarm_threshold: 40"):
-        apply_overrides(dev, {"compute.tasks.reserved_concurrency": "10"})
+    assert dict(dev.docdb_connection_budget().demand) == {"tasks: 10 environments x 2": 20}
+    # on the legacy database instead of DocumentDB, the tasks function leaves the budget
+    on_legacy = apply_overrides(
+        dev,
+        {
+            "compute.tasks_db_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:"
+            "secret:legacy/mongodb-AbCdEf",
+            "compute.tasks_db_cidr": "10.200.0.10/32",
+        },
+    )
+    assert on_legacy.docdb_connection_budget().demand == ()
+
+
+def test_the_tasks_function_needs_a_pool_size() -> None:
+    with pytest.raises(ConfigError, match=r"^dev\.compute\.tasks\.docdb_max_pool_size: None"):
+        apply_overrides(
+            stage_config("dev", account=None, region=None),
+            {"compute.tasks.docdb_max_pool_size": None},
+        )
 
 
 def test_budget_can_be_narrowed_to_the_stage_tag() -> None:
@@ -78,11 +160,15 @@ def _topic(stack: cdk.Stack) -> sns.ITopic:
 
 
 @pytest.mark.parametrize(
-    ("cpu", "connections", "message"),
-    [(0, 10, "docdb_cpu_percent must be between 0 and 100"), (80, 0, "at least 1")],
+    ("cpu", "connections", "instances", "message"),
+    [
+        (0, 80, ["i-1"], "docdb_cpu_percent must be between 0 and 100"),
+        (80, 100, ["i-1"], "docdb_connections_percent must be between 0 and 100"),
+        (80, 80, [], "needs the DocumentDB instances"),
+    ],
 )
 def test_resource_alarms_reject_thresholds_that_never_or_always_fire(
-    cpu: float, connections: int, message: str
+    cpu: float, connections: float, instances: list[str], message: str
 ) -> None:
     stack = cdk.Stack(cdk.App(), "Alarms")
 
@@ -92,8 +178,9 @@ def test_resource_alarms_reject_thresholds_that_never_or_always_fire(
             "Alarms",
             alarm_topic=_topic(stack),
             docdb_cluster_identifier="taskly-docs",
+            docdb_instance_identifiers=instances,
             docdb_cpu_percent=cpu,
-            docdb_connections=connections,
+            docdb_connections_percent=connections,
         )
 
 

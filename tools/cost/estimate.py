@@ -841,7 +841,11 @@ class _Traffic:
         yield _line(
             (traced_api + traced_workers)[0],
             "traces",
-            f"X-Ray traces ({share:.1%} of requests sampled by the default rule)",
+            # Lambda makes the decision for requests that arrive without a sampled trace
+            # header (the HTTP API and CloudFront send none) at a fixed rate: sampling rules
+            # do not apply ("You can't configure the X-Ray sampling rate for your functions",
+            # Lambda developer guide, services-xray).
+            f"X-Ray traces ({share:.1%} of requests sampled by Lambda's fixed rate)",
             traces * share / MILLION,
             self.book.prices.xray_trace_million,
         )
@@ -986,13 +990,36 @@ def _lambda_items(
             invocations * a.cold_start_fraction.value * memory,
             book.prices.lambda_snapstart_restore_gb,
         )
+    log_bytes, levels = _lambda_log_bytes(function, book)
     yield from _log_items(
-        function,
-        stage,
-        book,
-        invocations * a.lambda_log_bytes_per_invocation.value,
-        f"{role} function logs",
+        function, stage, book, invocations * log_bytes, f"{role} function logs ({levels})"
     )
+
+
+def _lambda_log_bytes(function: Resource, book: PriceBook) -> tuple[float, str]:
+    """Bytes one invocation logs, by the function's LoggingConfig the way Lambda filters:
+    JSON format filters application lines below ApplicationLogLevel (default INFO) and
+    platform.start/report below SystemLogLevel (default INFO); text format filters nothing.
+    DEBUG and TRACE volumes are not modelled: they raise rather than price as INFO."""
+    a = book.assumptions
+    application = a.lambda_application_log_bytes_per_invocation.value
+    platform = a.lambda_platform_log_bytes_per_invocation.value
+    logging = function.properties.get("LoggingConfig", {})
+    if logging.get("LogFormat", "Text") != "JSON":
+        return application + platform, "text format, unfiltered"
+    app_level = logging.get("ApplicationLogLevel", "INFO")
+    system_level = logging.get("SystemLogLevel", "INFO")
+    if app_level in ("TRACE", "DEBUG") or system_level == "DEBUG":
+        raise ValueError(
+            f"{function.label}: log level {app_level}/{system_level}: DEBUG volumes are not "
+            "modelled"
+        )
+    if app_level not in ("INFO", "WARN", "ERROR", "FATAL") or system_level not in ("INFO", "WARN"):
+        raise ValueError(f"{function.label}: unknown log level {app_level}/{system_level}")
+    counted = (application if app_level == "INFO" else 0.0) + (
+        platform if system_level == "INFO" else 0.0
+    )
+    return counted, f"application {app_level}, platform {system_level}"
 
 
 def _log_items(

@@ -125,7 +125,8 @@ class Assumptions(_Strict):
     dynamodb_write_units_per_request: Assumption
     email_messages_per_request: Assumption
     sqs_requests_per_message: Assumption
-    lambda_log_bytes_per_invocation: Assumption
+    lambda_application_log_bytes_per_invocation: Assumption
+    lambda_platform_log_bytes_per_invocation: Assumption
     access_log_bytes_per_request: Assumption
     log_retention_days_when_unset: Assumption
     log_group_baseline_gb_stored: Assumption

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import logging
 import secrets
@@ -144,10 +145,14 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 ClientFactory = Callable[[DocDbSecret, Path], Any]
 
 
-def create_client(secret: DocDbSecret, ca_file: Path) -> pymongo.MongoClient[dict[str, Any]]:
+def create_client(
+    secret: DocDbSecret, ca_file: Path, *, max_pool_size: int = 1
+) -> pymongo.MongoClient[dict[str, Any]]:
     """A client for the server the secret names: DocumentDB by default, or the legacy MongoDB.
 
     ``ca_file`` is the bundled RDS CA bundle, used unless the secret carries its own CA.
+    To each server it holds at most ``max_pool_size`` pooled connections plus one monitoring
+    connection: the stage's DocumentDB connection budget (stacks/config.py) counts exactly that.
     """
     prime()  # X-Ray's command listener reaches only the clients created after it
     return pymongo.MongoClient(
@@ -155,8 +160,14 @@ def create_client(secret: DocDbSecret, ca_file: Path) -> pymongo.MongoClient[dic
         connectTimeoutMS=CONNECT_TIMEOUT_MS,
         serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
         timeoutMS=int(OPERATION_TIMEOUT_SECONDS * 1000),
-        # One request at a time per execution environment: a bigger pool only holds sockets.
-        maxPoolSize=2,
+        # One request at a time per execution environment, its database calls one after
+        # another (a cursor returns its connection between batches): one pooled connection is
+        # all it uses; more only hold sockets of the instance's capacity-bound limit.
+        maxPoolSize=max_pool_size,
+        # Polling: one monitoring connection per server. Streaming (PyMongo's default outside
+        # FaaS) adds a second one per server for round-trip times; pin it so the budget holds
+        # wherever the code runs.
+        serverMonitoringMode="poll",
         appname="taskly",
         tz_aware=True,
     )
@@ -175,7 +186,8 @@ class DocumentDbConnection:
         secret_arn: str,
         database: str,
         ca_file: Path,
-        client_factory: ClientFactory = create_client,
+        max_pool_size: int = 1,
+        client_factory: ClientFactory | None = None,
         secret_loader: Callable[[str, bool], Mapping[str, Any]] | None = None,
         collection: str = COLLECTION,
         indexes: tuple[tuple[str, list[tuple[str, int]]], ...] = INDEXES,
@@ -187,7 +199,9 @@ class DocumentDbConnection:
         self._indexes = indexes
         self.store = store
         self._ca_file = ca_file
-        self._client_factory = client_factory
+        self._client_factory = client_factory or functools.partial(
+            create_client, max_pool_size=max_pool_size
+        )
         self._secret_loader = secret_loader or _load_secret
         self._client: Any = None
         self._force_secret_refresh = False

@@ -47,6 +47,7 @@ def preferences_service() -> PreferencesService:
         secret_arn=settings.docdb_secret_arn,
         database=settings.docdb_database,
         ca_file=settings.ca_file_path(),
+        max_pool_size=settings.docdb_max_pool_size,
         collection=documentdb_preferences.COLLECTION,
         indexes=documentdb_preferences.INDEXES,
         store=documentdb_preferences.STORE,

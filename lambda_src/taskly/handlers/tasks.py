@@ -56,6 +56,7 @@ def tasks_service() -> TasksService:
         secret_arn=settings.docdb_secret_arn,
         database=settings.docdb_database,
         ca_file=settings.ca_file_path(),
+        max_pool_size=settings.docdb_max_pool_size,
     )
     return TasksService(
         repository=DocumentDbTaskRepository(connection=connection),
