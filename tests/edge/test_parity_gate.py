@@ -238,28 +238,31 @@ def test_a_plan_refuses_a_partial_report_and_records_an_accepted_one(
 ) -> None:
     report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, covered=PARTIAL))
     argv = ["plan", "--stage", "dev", "--steps", "10,50", "--over", "1m", "--poll", "1"]
-    refused = run(aws, *argv, "--parity-report", report)
-    assert refused.code == 1
-    assert f"without a compared request: {', '.join(UNCOVERED)};" in refused.err
-    assert kvs.updates() == []
-
-    accepted = [arg for key in UNCOVERED for arg in ("--accept-uncovered", key)]
     clock = {"now": NOW}
-    out, err = io.StringIO(), io.StringIO()
 
     def sleep(seconds: float) -> None:
         clock["now"] += timedelta(seconds=seconds)
 
-    code = main(
-        [*argv, "--parity-report", report, *accepted],
-        client_factory=aws,
-        now=lambda: clock["now"],
-        sleep=sleep,
-        out=out,
-        err=err,
-    )
-    assert (code, err.getvalue()) == (0, "")
-    assert f"parity gate: accepted uncovered: {', '.join(UNCOVERED)} (by " in out.getvalue()
+    def plan(*extra: str) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            [*argv, "--parity-report", report, *extra],
+            client_factory=aws,
+            now=lambda: clock["now"],
+            sleep=sleep,
+            out=out,
+            err=err,
+        )
+        return Run(code, out.getvalue(), err.getvalue())
+
+    refused = plan()
+    assert refused.code == 1
+    assert f"without a compared request: {', '.join(UNCOVERED)};" in refused.err
+    assert kvs.updates() == []
+
+    accepted = plan(*[arg for key in UNCOVERED for arg in ("--accept-uncovered", key)])
+    assert (accepted.code, accepted.err) == (0, "")
+    assert f"parity gate: accepted uncovered: {', '.join(UNCOVERED)} (by " in accepted.out
     changes = [
         put["Value"] for u in kvs.updates() for put in u["Puts"] if put["Key"] == "last_change"
     ]
