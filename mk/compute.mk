@@ -17,7 +17,7 @@ lock: $(DEV_STAMP) ## Re-pin the Lambda bundles' dependencies (lambda_src/*.lock
 	$(LAMBDA_LOCK_ALL) lambda_src/requirements-rollback.txt -o lambda_src/requirements-rollback.lock
 
 .PHONY: routes
-routes: $(APP_STAMP) $(if $(PARITY),$(DEV_STAMP)) ## Print the migration table: method, path, service or "legacy" (PARITY=report.json adds parity results)
+routes: $(APP_STAMP) $(if $(PARITY),$(DEV_STAMP)) ## Print the migration table: method, path, service or "legacy" (PARITY=report.json adds each route's coverage and parity result)
 	@$(PY) -m tools.routes $(if $(PARITY),--parity $(PARITY))
 
 .PHONY: bundle

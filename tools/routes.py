@@ -3,7 +3,9 @@
 Reads ``lambda_src/taskly/routes.py`` exactly as the compute stack does, so what this prints
 is what API Gateway serves: each migrated route goes to its service's ``live`` alias, and
 every other /api request to the legacy backend. ``--parity FILE`` (``make routes
-PARITY=FILE``) adds each migrated route's result from a parity report (``tools/parity``).
+PARITY=FILE``) adds each migrated route's coverage (requests compared, and write requests
+skipped) and result from a parity report (``tools/parity``); a route with none compared is
+``NOT COVERED``, which the cut-over gate refuses.
 """
 
 from __future__ import annotations
@@ -21,9 +23,16 @@ if TYPE_CHECKING:
     from tools.parity.report import ParityReport, RouteResult
 
 
+def _coverage_cell(result: RouteResult | None) -> str:
+    if result is None:
+        return "0 (not in the report)"
+    skipped = f" (+{result.skipped} skipped)" if result.skipped else ""
+    return f"{result.compared}{skipped}"
+
+
 def _parity_cell(result: RouteResult | None, threshold: float) -> str:
     if result is None or not result.compared:
-        return "not compared"
+        return "NOT COVERED: the cut-over gate refuses"
     verdict = "ok" if result.passed else "FAIL"
     cell = (
         f"{verdict} {result.mismatches}/{result.compared} mismatched "
@@ -43,7 +52,7 @@ def render(
     table = load_route_table()
     public = {(route.method, route.path) for route in table.routes if route.public}
     results = {result.route: result for result in parity.routes} if parity else {}
-    header = ["METHOD", "PATH", "SERVICE", "AUTH"] + (["PARITY"] if parity else [])
+    header = ["METHOD", "PATH", "SERVICE", "AUTH"] + (["COMPARED", "PARITY"] if parity else [])
     rows = [header]
     for method, path, target in table.rows():
         if target == LEGACY:
@@ -53,9 +62,11 @@ def render(
         else:
             auth = f"JWT, scope {table.api_scope}"
         row = [method, path, target, auth]
-        if parity:
-            cell = _parity_cell(results.get(f"{method} {path}"), parity.threshold)
-            row.append(cell if target != LEGACY else "-")
+        if parity and target == LEGACY:
+            row += ["-", "-"]
+        elif parity:
+            result = results.get(f"{method} {path}")
+            row += [_coverage_cell(result), _parity_cell(result, parity.threshold)]
         rows.append(row)
     padded = len(header) - 1
     widths = [max(len(row[column]) for row in rows) for column in range(padded)]
@@ -68,6 +79,12 @@ def render(
     migrated = len(table.routes)
     lines.append(f"{migrated} routes migrated; every other /api request goes to legacy.")
     if parity:
+        keys = [f"{route.method} {route.path}" for route in table.routes]
+        uncovered = [key for key in keys if not getattr(results.get(key), "compared", 0)]
+        lines.append(
+            f"coverage: {migrated - len(uncovered)} of {migrated} migrated routes compared"
+            + (f"; not covered: {', '.join(uncovered)}" if uncovered else "")
+        )
         from tools.cutover.plan import human  # noqa: PLC0415 (needs botocore, as --parity does)
         from tools.parity.report import MAX_REPORT_AGE  # noqa: PLC0415
 

@@ -68,28 +68,44 @@ def test_api_scope_of_the_table_matches_the_user_pool() -> None:
     assert load_route_table().api_scope == f"{RESOURCE_SERVER_ID}/{API_SCOPE_NAME}"
 
 
-def test_a_parity_report_adds_each_migrated_routes_last_result(tmp_path: Path) -> None:
+def test_a_parity_report_adds_each_migrated_routes_coverage_and_result(tmp_path: Path) -> None:
     report = write_parity_report(
         tmp_path / "parity.json",
         generated_at=datetime.now(UTC) - timedelta(hours=2),
         mismatch_rates={"GET /api/tasks": 0.0, "GET /api/tasks/{id}": 20.0},
+        covered=["GET /api/tasks", "GET /api/tasks/{id}"],
     )
     result = make_routes(f"PARITY={report}")
     assert result.returncode == 0, result.stderr
     rows = {" ".join(line.split()[:2]): line for line in result.stdout.splitlines()}
-    assert rows["METHOD PATH"].split()[-1] == "PARITY"
-    assert rows["GET /api/tasks"].endswith("ok 0/10 mismatched (0%, threshold 0%)")
+    assert rows["METHOD PATH"].split()[-2:] == ["COMPARED", "PARITY"]
+    assert rows["GET /api/tasks"].endswith("10        ok 0/10 mismatched (0%, threshold 0%)")
     assert rows["GET /api/tasks/{id}"].endswith(
-        "FAIL 2/10 mismatched (20%, threshold 0%), first at $.title"
+        "10        FAIL 2/10 mismatched (20%, threshold 0%), first at $.title"
     )
-    assert rows["POST /api/tasks"].endswith("not compared")
-    assert rows["ANY /api/{proxy+}"].endswith("-")
-    assert result.stdout.splitlines()[-1].startswith(f"parity: {report} of ")
+    assert rows["POST /api/tasks"].endswith("0         NOT COVERED: the cut-over gate refuses")
+    assert rows["ANY /api/{proxy+}"].endswith("-         -")
+    lines = result.stdout.splitlines()
+    uncovered = [key for key in rows if key.split()[0] in {"GET", "PUT", "POST", "PATCH", "DELETE"}]
+    uncovered = [k for k in uncovered if k not in ("GET /api/tasks", "GET /api/tasks/{id}")]
+    assert (
+        lines[-2]
+        == f"coverage: 2 of 10 migrated routes compared; not covered: {', '.join(uncovered)}"
+    )
+    assert lines[-1].startswith(f"parity: {report} of ")
     # The report is two hours old when written; the machine's own pace may add a minute.
     assert re.search(
         r"2h0[01]m ago; legacy http://127.0.0.1:3100, new http://127.0.0.1:3000\.$",
         result.stdout.strip(),
     )
+
+
+def test_a_full_parity_report_shows_every_route_covered(tmp_path: Path) -> None:
+    report = write_parity_report(tmp_path / "parity.json", generated_at=datetime.now(UTC))
+    result = make_routes(f"PARITY={report}")
+    assert result.returncode == 0, result.stderr
+    assert "coverage: 10 of 10 migrated routes compared\n" in result.stdout
+    assert "NOT COVERED" not in result.stdout
 
 
 def test_a_bad_parity_report_is_one_line(

@@ -69,7 +69,8 @@ def test_set_changes_the_weight_and_releases_the_kill_switch(
     assert result.code == 0, result.err
     gate, change = result.out.splitlines()
     assert gate.startswith(
-        f"parity gate: passed (5 migrated route(s) at or below 0% in {parity_report}"
+        "parity gate: passed (10 of 10 migrated route(s) compared, at or below 0% in "
+        f"{parity_report}"
     )
     assert change == "dev: weight 0% (kill switch on) -> 25% (kill switch off)"
     assert (kvs.values["weight"], kvs.values["kill_switch"]) == ("25", "off")

@@ -136,7 +136,8 @@ def test_dry_run_prints_the_schedule_and_writes_nothing(
         "  step 4:  25% at 2026-11-23T12:48Z",
         "  step 5:  50% at 2026-11-23T22:24Z",
         "  step 6: 100% at 2026-11-24T08:00Z",
-        f"parity gate: passed (5 migrated route(s) at or below 0% in {report}, 1h00m old)",
+        "parity gate: passed (10 of 10 migrated route(s) compared, at or below 0% in "
+        f"{report}, 1h00m old)",
     ]
     assert kvs.updates() == []
 
@@ -160,7 +161,7 @@ def test_a_quiet_plan_reaches_100_step_by_step(
     assert kvs.values["weight"] == "100"
     assert clock.now == START + timedelta(minutes=50)
     lines = out.splitlines()
-    assert lines[7].startswith("parity gate: passed (5 migrated route(s)")
+    assert lines[7].startswith("parity gate: passed (10 of 10 migrated route(s) compared")
     assert lines[8] == "[1/6] 2026-11-22T08:00Z weight 1%; next 5% at 2026-11-22T08:10Z (in 10m)"
     assert lines[-1] == "[6/6] 2026-11-22T08:50Z weight 100%; cut-over plan complete"
 

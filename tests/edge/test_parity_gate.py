@@ -23,6 +23,7 @@ from tests.parity.conftest import TASKS, TOKEN, FakeApi, serve
 from tests.parity.reports import write_parity_report
 from tools.cutover.cli import main
 from tools.parity.cli import main as parity_main
+from tools.parity.routing import MIGRATED
 
 NOW = datetime.now(UTC)
 
@@ -124,23 +125,161 @@ def test_a_missing_report_file_is_refused(aws: Any, tmp_path: Path) -> None:
 def test_a_report_that_compares_no_migrated_route_is_refused(
     aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
 ) -> None:
-    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, mismatch_rates={}))
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, covered=()))
     result = run(aws, "set", "10", "--stage", "dev", "--parity-report", report)
     assert (
         result.err == f"cutover: error: parity gate: report {report} compares no migrated route\n"
     )
 
 
-def test_uncovered_read_routes_are_a_warning(
+# The read-only run of the README before coverage was gated: 2 of the 10 migrated routes.
+PARTIAL = ("GET /api/health", "GET /api/tasks")
+UNCOVERED = [template.key for template in MIGRATED if template.key not in PARTIAL]
+
+
+def test_a_report_that_leaves_migrated_routes_uncovered_is_refused_naming_each(
     aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
 ) -> None:
-    report = report_at(tmp_path, timedelta(minutes=5), **{"GET /api/tasks": 0.0})
-    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", report)
-    assert result.code == 0
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, covered=PARTIAL))
+    result = run(aws, "set", "50", "--stage", "dev", "--parity-report", report)
+    assert (result.code, result.out) == (1, "")
+    names = " ".join(f"--accept-uncovered '{key}'" for key in UNCOVERED)
     assert result.err == (
-        f"cutover: warning: parity report {report} compared no request of: GET /api/health, "
-        "GET /api/me/preferences, GET /api/tasks/stats, GET /api/tasks/{id}\n"
+        f"cutover: error: parity gate: report {report} leaves 8 of 10 migrated route(s) without "
+        f"a compared request: {', '.join(UNCOVERED)}; run python -m tools.parity with "
+        "--allow-writes against a disposable stage or the local database, or go on without "
+        f"that evidence by naming each: {names}\n"
     )
+    assert kvs.updates() == []
+
+
+def test_a_route_missing_from_the_report_is_uncovered(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    # Given a report made before DELETE /api/tasks/{id} was in the migration table
+    listed = [template.key for template in MIGRATED if template.key != "DELETE /api/tasks/{id}"]
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, listed=listed))
+    result = run(aws, "set", "10", "--stage", "dev", "--parity-report", report)
+    assert result.code == 1
+    assert "leaves 1 of 10 migrated route(s) without a compared request: DELETE" in result.err
+    assert kvs.updates() == []
+
+
+def test_accepting_some_uncovered_routes_still_refuses_naming_the_rest(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, covered=PARTIAL))
+    accepted = [arg for key in UNCOVERED[:7] for arg in ("--accept-uncovered", key)]
+    result = run(aws, "set", "50", "--stage", "dev", "--parity-report", report, *accepted)
+    assert result.code == 1
+    assert (
+        "leaves 1 of 10 migrated route(s) without a compared request: POST /api/tasks/{id}/share;"
+        in result.err
+    )
+    assert kvs.updates() == []
+
+
+def test_naming_every_uncovered_route_goes_on_prints_and_records_the_choice(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, covered=PARTIAL))
+    accepted = [arg for key in UNCOVERED for arg in ("--accept-uncovered", key)]
+    result = run(aws, "set", "50", "--stage", "dev", "--parity-report", report, *accepted)
+    assert (result.code, result.err) == (0, "")
+    lines = result.out.splitlines()
+    assert lines[0].startswith("parity gate: passed (2 of 10 migrated route(s) compared")
+    assert lines[1].startswith(f"parity gate: accepted uncovered: {', '.join(UNCOVERED)} (by ")
+    assert lines[2] == "dev: weight 0% -> 50% (kill switch off)"
+    assert kvs.values["weight"] == "50"
+    assert kvs.values["last_change"].endswith(
+        f"(cutover set; accepted uncovered: {', '.join(UNCOVERED)})"
+    )
+
+
+def test_a_full_report_records_no_acceptance(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW))
+    extra = ("--accept-uncovered", "DELETE /api/tasks/{id}")
+    result = run(aws, "set", "50", "--stage", "dev", "--parity-report", report, *extra)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0].startswith(
+        "parity gate: passed (10 of 10 migrated route(s) compared, at or below 0%"
+    )
+    assert "accepted" not in result.out + kvs.values["last_change"]
+    assert kvs.values["last_change"].endswith("(cutover set)")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--accept-uncovered", "DELETE /api/tasks"],
+            "argument --accept-uncovered: 'DELETE /api/tasks': not a migrated route; "
+            "the migrated routes are: GET /api/health,",
+        ),
+        (
+            ["--no-parity-gate", "--accept-uncovered", "GET /api/tasks"],
+            "--accept-uncovered needs --parity-report, not --no-parity-gate",
+        ),
+    ],
+)
+def test_accept_uncovered_takes_only_migrated_routes_with_a_report(
+    extra: list[str], message: str
+) -> None:
+    result = run(None, "set", "10", "--stage", "dev", *extra)
+    assert (result.code, result.out) == (2, "")
+    assert len(result.err.splitlines()) == 1
+    assert result.err.startswith(f"cutover: error: {message}")
+
+
+def test_a_plan_refuses_a_partial_report_and_records_an_accepted_one(
+    aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path
+) -> None:
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, covered=PARTIAL))
+    argv = ["plan", "--stage", "dev", "--steps", "10,50", "--over", "1m", "--poll", "1"]
+    clock = {"now": NOW}
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += timedelta(seconds=seconds)
+
+    def plan(*extra: str) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            [*argv, "--parity-report", report, *extra],
+            client_factory=aws,
+            now=lambda: clock["now"],
+            sleep=sleep,
+            out=out,
+            err=err,
+        )
+        return Run(code, out.getvalue(), err.getvalue())
+
+    refused = plan()
+    assert refused.code == 1
+    assert f"without a compared request: {', '.join(UNCOVERED)};" in refused.err
+    assert kvs.updates() == []
+
+    accepted = plan(*[arg for key in UNCOVERED for arg in ("--accept-uncovered", key)])
+    assert (accepted.code, accepted.err) == (0, "")
+    assert f"parity gate: accepted uncovered: {', '.join(UNCOVERED)} (by " in accepted.out
+    changes = [
+        put["Value"] for u in kvs.updates() for put in u["Puts"] if put["Key"] == "last_change"
+    ]
+    assert len(changes) == 2
+    assert all(
+        c.endswith(f"(cutover plan; accepted uncovered: {', '.join(UNCOVERED)})") for c in changes
+    )
+
+
+def test_plan_dry_run_shows_the_refusal_naming_the_uncovered_routes(tmp_path: Path) -> None:
+    report = str(write_parity_report(tmp_path / "p.json", generated_at=NOW, covered=PARTIAL))
+    out = io.StringIO()
+    argv = ["plan", "--local", "--dry-run", "--parity-report", report]
+    assert main(argv, now=lambda: NOW, out=out, err=io.StringIO()) == 0
+    last = out.getvalue().splitlines()[-1]
+    assert f"without a compared request: {', '.join(UNCOVERED)};" in last
+    assert last.endswith("(a real run would refuse to raise the weight)")
 
 
 def test_lowering_the_weight_and_rolling_back_are_never_gated(
@@ -228,17 +367,14 @@ def test_the_gate_reads_what_the_parity_tool_writes(
     aws: Any, kvs: InMemoryKeyValueStore, tmp_path: Path, servers: tuple[FakeApi, FakeApi]
 ) -> None:
     legacy, new = servers
-    requests = tmp_path / "requests.jsonl"
-    requests.write_text(
-        "\n".join(
-            json.dumps({"method": "GET", "path": path})
-            for path in ["/api/tasks", *(f"/api/tasks/{key}" for key in sorted(TASKS))]
-        )
-    )
+    reads = ["/api/tasks", *(f"/api/tasks/{key}" for key in sorted(TASKS))]
+    every_route = [{"method": t.method, "path": t.path, "body": {"title": "x"}} for t in MIGRATED]
 
-    def parity_report() -> str:
+    def parity_report(lines: list[dict[str, Any]], *flags: str) -> str:
+        requests = tmp_path / "requests.jsonl"
+        requests.write_text("\n".join(json.dumps(line) for line in lines))
         out = io.StringIO()
-        argv = ["--legacy", legacy.url, "--new", new.url, "--requests", str(requests)]
+        argv = ["--legacy", legacy.url, "--new", new.url, "--requests", str(requests), *flags]
         parity_main(
             [*argv, "--header", f"Authorization: {TOKEN}", "--format", "json"],
             out=out,
@@ -248,12 +384,27 @@ def test_the_gate_reads_what_the_parity_tool_writes(
         path.write_text(out.getvalue())
         return str(path)
 
-    clean = run(aws, "set", "10", "--stage", "dev", "--parity-report", parity_report())
+    read_only = parity_report([{"method": "GET", "path": path} for path in reads])
+    partial = run(aws, "set", "10", "--stage", "dev", "--parity-report", read_only)
+    assert partial.code == 1
+    uncovered = [t.key for t in MIGRATED if t.key not in ("GET /api/tasks", "GET /api/tasks/{id}")]
+    assert (
+        f"leaves 8 of 10 migrated route(s) without a compared request: {', '.join(uncovered)};"
+        in partial.err
+    )
+    # Writes in the file but not sent (no --allow-writes) are not coverage either.
+    skipped = run(aws, "set", "10", "--stage", "dev", "--parity-report", parity_report(every_route))
+    assert "leaves 5 of 10 migrated route(s) without a compared request: PUT" in skipped.err
+    assert kvs.updates() == []
+
+    full = parity_report(every_route, "--allow-writes")
+    clean = run(aws, "set", "10", "--stage", "dev", "--parity-report", full)
     assert clean.code == 0, clean.err
-    assert clean.out.startswith("parity gate: passed (2 migrated route(s) at or below 0%")
+    assert clean.out.startswith("parity gate: passed (10 of 10 migrated route(s) compared, at")
 
     new.tasks[sorted(TASKS)[0]]["status"] = "done"
-    dirty = run(aws, "set", "20", "--stage", "dev", "--parity-report", parity_report())
+    dirty_report = parity_report([{"method": "GET", "path": path} for path in reads])
+    dirty = run(aws, "set", "20", "--stage", "dev", "--parity-report", dirty_report)
     assert dirty.code == 1
     assert "GET /api/tasks 100% mismatches (first at $.items[*].status)" in dirty.err
     assert "GET /api/tasks/{id} 50% mismatches (first at $.status)" in dirty.err

@@ -33,6 +33,7 @@ class FakeApi:
     noisy: bool
     tasks: dict[str, dict[str, Any]] = field(default_factory=lambda: json.loads(json.dumps(TASKS)))
     calls: list[tuple[str, str]] = field(default_factory=list)
+    bodies: list[Any] = field(default_factory=list)
     override: Callable[[str, str], Answer | None] = lambda _method, _path: None
     url: str = ""
 
@@ -73,7 +74,9 @@ def serve(api: FakeApi) -> Iterator[FakeApi]:
     class Handler(BaseHTTPRequestHandler):
         def _reply(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            raw = self.rfile.read(length)
+            if raw:
+                api.bodies.append(json.loads(raw))
             status, body = api.answer(self.command, self.path, self.headers.get("Authorization"))
             payload = b"" if body is None else json.dumps(body).encode()
             self.send_response(status)

@@ -23,6 +23,9 @@ import pytest
 
 from tests.parity.conftest import TASKS, TOKEN, FakeApi
 from tools.parity.cli import main
+from tools.parity.routing import MIGRATED
+
+OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 REPO = Path(__file__).resolve().parents[2]
 FIRST, SECOND = sorted(TASKS)
@@ -94,15 +97,35 @@ def test_equal_answers_pass(legacy: FakeApi, new: FakeApi, requests_file: Path) 
     legacy.noisy = False
     result = cli(legacy, new, requests_file)
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.splitlines()[-1] == "PASS: every migrated route at or below 0%"
+    uncovered = [
+        "GET /api/me/preferences",
+        "PUT /api/me/preferences",
+        "POST /api/tasks",
+        "PATCH /api/tasks/{id}",
+        "DELETE /api/tasks/{id}",
+        "POST /api/tasks/{id}/share",
+    ]
+    assert result.stdout.splitlines()[-2:] == [
+        "PASS: every compared migrated route at or below 0%",
+        f"NOT COVERED: 6 of 10 migrated route(s) had no compared request: {', '.join(uncovered)}; "
+        "the cut-over gate refuses this report unless each is named with --accept-uncovered",
+    ]
     report = json.loads(cli(legacy, new, requests_file, "--format", "json").stdout)
     assert report["passed"] is True
+    # Every migrated route of the table, in its order, with how many requests were compared.
     assert [(r["route"], r["compared"], r["mismatches"]) for r in report["routes"]] == [
         ("GET /api/health", 1, 0),
+        ("GET /api/me/preferences", 0, 0),
+        ("PUT /api/me/preferences", 0, 0),
         ("GET /api/tasks", 1, 0),
+        ("POST /api/tasks", 0, 0),
         ("GET /api/tasks/stats", 1, 0),
         ("GET /api/tasks/{id}", 2, 0),
+        ("PATCH /api/tasks/{id}", 0, 0),
+        ("DELETE /api/tasks/{id}", 0, 0),
+        ("POST /api/tasks/{id}/share", 0, 0),
     ]
+    assert report["uncovered"] == uncovered
     # Legacy twice, the new API once, per request.
     assert legacy.calls.count(("GET", f"/api/tasks/{FIRST}")) == 4
     assert new.calls.count(("GET", f"/api/tasks/{FIRST}")) == 2
@@ -143,7 +166,7 @@ def test_an_injected_difference_on_one_field_is_found_and_named(
         f"GET /api/tasks/{{id}}  differs at $.title in 1 request(s), e.g. line 4 GET "
         f'/api/tasks/{SECOND}: legacy "Ship it", new "Ship it!"'
     ) in text.stdout
-    assert text.stdout.splitlines()[-1] == (
+    assert text.stdout.splitlines()[-2] == (
         "FAIL: 2 migrated route(s) above 0%: GET /api/tasks, GET /api/tasks/{id}"
     )
 
@@ -263,6 +286,8 @@ def test_writes_are_skipped_and_counted_unless_allowed(
     assert report["skipped_writes"] == {"DELETE": 1, "POST": 1}
     post = routes_of(result)["POST /api/tasks"]
     assert (post["requests"], post["compared"], post["skipped"]) == (1, 0, 1)
+    # A skipped write is no evidence: its route stays uncovered.
+    assert {"POST /api/tasks", "DELETE /api/tasks/{id}"} <= set(report["uncovered"])
     assert not [call for call in legacy.calls + new.calls if call[0] in ("POST", "DELETE")]
     text = parity(legacy, new, requests_file).stdout
     assert "skipped 2 write request(s) (DELETE 1, POST 1); --allow-writes sends them" in text
@@ -271,6 +296,9 @@ def test_writes_are_skipped_and_counted_unless_allowed(
     new.calls.clear()
     allowed = cli(legacy, new, requests_file, "--allow-writes", "--format", "json")
     assert routes_of(allowed)["POST /api/tasks"]["compared"] == 1
+    assert not {"POST /api/tasks", "DELETE /api/tasks/{id}"} & set(
+        json.loads(allowed.stdout)["uncovered"]
+    )
     # The created id differs between the two legacy answers too: noise, not a mismatch.
     assert routes_of(allowed)["POST /api/tasks"]["noise_only"] == 1
     assert (
@@ -410,10 +438,38 @@ def test_from_openapi_generates_reads_and_discovers_ids(
         [*argv, "--header", f"Authorization: {TOKEN}", "--format", "json"], out=out, err=err
     )
     assert (code, err.getvalue()) == (0, "")
-    routes = {r["route"]: r["compared"] for r in json.loads(out.getvalue())["routes"]}
+    report = json.loads(out.getvalue())
+    routes = {r["route"]: r["compared"] for r in report["routes"] if r["compared"]}
     assert routes == {"GET /api/health": 1, "GET /api/tasks": 1, "GET /api/tasks/{id}": 2}
+    # Its writes were generated too, and skipped without --allow-writes.
+    assert report["skipped_writes"] == {"PATCH": 1, "POST": 2}
     assert ("GET", f"/api/tasks/{SECOND}") in new.calls
     assert not [call for call in legacy.calls + new.calls if call[0] != "GET"]
+
+
+def test_from_openapi_with_writes_covers_every_migrated_route(
+    legacy: FakeApi, new: FakeApi
+) -> None:
+    # The project's own document: every operation the new API serves, with its request schemas.
+    argv = ["--legacy", legacy.url, "--new", new.url, "--from-openapi", str(OPENAPI)]
+    out, err = io.StringIO(), io.StringIO()
+    flags = ["--header", f"Authorization: {TOKEN}", "--allow-writes", "--format", "json"]
+    assert main([*argv, *flags], out=out, err=err) == 0, err.getvalue()
+    report = json.loads(out.getvalue())
+    assert report["uncovered"] == []
+    assert {r["route"] for r in report["routes"] if r["compared"]} == {t.key for t in MIGRATED}
+    # Created before it is read, deleted last; bodies are valid by the request schemas.
+    writes = [call for call in new.calls if call[0] != "GET"]
+    assert writes[0] == ("POST", "/api/tasks")
+    assert writes[-1] == ("DELETE", f"/api/tasks/{FIRST}")
+    assert new.bodies[0] == {"title": "parity"}
+    assert {
+        "theme": "light",
+        "language": "en",
+        "email_notifications": False,
+        "tasks_page_size": 1,
+    } in new.bodies
+    assert {"email": "parity@example.com"} in new.bodies
 
 
 def test_id_in_a_path_is_the_first_item_of_the_list_endpoint(

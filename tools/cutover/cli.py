@@ -45,7 +45,13 @@ from lambda_src.cutover_rollback.weight_store import (
     WeightStore,
 )
 from tools.cutover.alarms import AlarmState, alarm_states
-from tools.cutover.gate import GateResult, ParityGateError, check_parity
+from tools.cutover.gate import (
+    GateResult,
+    ParityGateError,
+    accepted_line,
+    check_accepted,
+    check_parity,
+)
 from tools.cutover.plan import (
     DEFAULT_STEPS,
     PlanRunner,
@@ -130,6 +136,23 @@ def _add_parity_gate(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="raise the weight without a parity report (prints a warning)",
     )
+    command.add_argument(
+        "--accept-uncovered",
+        action="append",
+        default=[],
+        type=_migrated_route,
+        metavar="'METHOD PATH'",
+        help="go on although the report compared no request of this migrated route "
+        "(repeatable; printed and recorded in the cut-over state)",
+    )
+
+
+def _migrated_route(text: str) -> str:
+    try:
+        check_accepted((text,))
+    except ParityGateError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--accept-uncovered ")) from None
+    return text
 
 
 def resolve_region(explicit: str | None, environ: dict[str, str] | None = None) -> str | None:
@@ -351,9 +374,10 @@ class _Command:
                 "or pass --force"
             )
         before = self.store.read()
+        note = ""
         if weight > before.effective_weight:
-            self.passes_parity_gate()
-        self.store.set_weight(weight, actor=f"{_actor()} (cutover set)")
+            note = _record_note(self.passes_parity_gate())
+        self.store.set_weight(weight, actor=f"{_actor()} (cutover set{note})")
         self.say(
             f"{self.target.stage}: weight {_short_weight(before)} -> {weight}% (kill switch off)"
         )
@@ -361,19 +385,28 @@ class _Command:
 
     def passes_parity_gate(self) -> GateResult:
         """ParityGateError unless the parity report allows a higher weight; says why it does."""
-        result = check_parity(
-            self.args.parity_report, skip=self.args.no_parity_gate, now=self.now()
-        )
+        result = self._check_parity()
         for warning in result.warnings:
             print(f"cutover: warning: {warning}", file=self.err, flush=True)
         if not self.args.no_parity_gate:
             self.say(result.summary)
+        accepted = accepted_line(result)
+        if accepted is not None:
+            self.say(f"parity gate: {accepted} (by {_actor()}; kept in the cut-over state)")
         return result
+
+    def _check_parity(self) -> GateResult:
+        return check_parity(
+            self.args.parity_report,
+            skip=self.args.no_parity_gate,
+            now=self.now(),
+            accepted=tuple(self.args.accept_uncovered),
+        )
 
     def _gate_refusal(self) -> str | None:
         """Before each plan step: None to go on, or why the gate now refuses (e.g. report aged)."""
         try:
-            check_parity(self.args.parity_report, skip=self.args.no_parity_gate, now=self.now())
+            self._check_parity()
         except ParityGateError as error:
             return str(error)
         return None
@@ -415,11 +448,12 @@ class _Command:
         _print_steps(steps, self.say)
         if not self.target.alarm_names and not self.args.local:
             raise CutoverError("no rollback alarms to watch; pass --alarm NAME")
-        self.passes_parity_gate()
+        note = _record_note(self.passes_parity_gate())
         runner = PlanRunner(
             store=self.store,
             read_alarms=self.alarms,
             actor=_actor(),
+            note=note,
             now=self.now,
             sleep=self.sleep,
             poll_seconds=self.args.poll,
@@ -469,10 +503,25 @@ def dry_run_plan(args: argparse.Namespace, *, now: datetime, out: TextIO) -> int
     )
     _print_steps(steps, say)
     try:
-        say(check_parity(args.parity_report, skip=args.no_parity_gate, now=now).summary)
+        result = check_parity(
+            args.parity_report,
+            skip=args.no_parity_gate,
+            now=now,
+            accepted=tuple(args.accept_uncovered),
+        )
+        say(result.summary)
+        accepted = accepted_line(result)
+        if accepted is not None:
+            say(f"parity gate: {accepted}")
     except ParityGateError as error:
         say(f"{error} (a real run would refuse to raise the weight)")
     return 0
+
+
+def _record_note(result: GateResult) -> str:
+    """What goes into the state's last_change beside who raised the weight."""
+    accepted = accepted_line(result)
+    return "" if accepted is None else f"; {accepted}"
 
 
 def _short_weight(state: CutoverState) -> str:
@@ -504,6 +553,8 @@ def main(
     err = err or sys.stderr
     try:
         args = build_parser().parse_args(argv)
+        if getattr(args, "accept_uncovered", None) and args.no_parity_gate:
+            raise UsageError("--accept-uncovered needs --parity-report, not --no-parity-gate")
     except UsageError as error:
         print(f"cutover: error: {error}", file=err)
         return 2

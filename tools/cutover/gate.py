@@ -2,10 +2,13 @@
 
 ``cutover set`` (to a higher weight) and ``cutover plan`` (before every step) read the JSON
 report of ``python -m tools.parity`` passed with ``--parity-report FILE`` and refuse when it
-is missing, unreadable, older than ``MAX_REPORT_AGE``, compares no migrated route, or shows a
-migrated route whose mismatch rate is above the report's threshold. ``--no-parity-gate``
-skips the check with a warning. Lowering the weight and rolling back are never gated: the way
-back must always be open.
+is missing, unreadable, older than ``MAX_REPORT_AGE``, compares no migrated route, shows a
+migrated route whose mismatch rate is above the report's threshold, or leaves a migrated route
+(read or write, from ``lambda_src/taskly/routes.py``) without a compared request. An operator
+who goes on without evidence for a route names it with ``--accept-uncovered 'METHOD PATH'``
+(repeatable): the choice is printed and recorded in the cut-over state's ``last_change``.
+``--no-parity-gate`` skips the check with a warning. Lowering the weight and rolling back are
+never gated: the way back must always be open.
 """
 
 from __future__ import annotations
@@ -34,10 +37,26 @@ class ParityGateError(CutoverError):
 class GateResult:
     summary: str
     warnings: tuple[str, ...] = ()
+    # Migrated routes the report did not cover and the operator went on without, by name.
+    accepted_uncovered: tuple[str, ...] = ()
 
 
-def check_parity(report_path: Path | None, *, skip: bool, now: datetime) -> GateResult:
+def check_accepted(accepted: tuple[str, ...]) -> None:
+    """ParityGateError when a name given to --accept-uncovered is not a migrated route."""
+    known = {template.key for template in MIGRATED}
+    unknown = [name for name in accepted if name not in known]
+    if unknown:
+        raise ParityGateError(
+            f"--accept-uncovered {', '.join(repr(name) for name in unknown)}: not a migrated "
+            f"route; the migrated routes are: {', '.join(template.key for template in MIGRATED)}"
+        )
+
+
+def check_parity(
+    report_path: Path | None, *, skip: bool, now: datetime, accepted: tuple[str, ...] = ()
+) -> GateResult:
     """Why the weight may go up (summary, warnings), or ParityGateError why it may not."""
+    check_accepted(accepted)
     if skip:
         return GateResult(summary="parity gate skipped", warnings=(SKIPPED_WARNING,))
     if report_path is None:
@@ -49,10 +68,12 @@ def check_parity(report_path: Path | None, *, skip: bool, now: datetime) -> Gate
         report = read_report(report_path)
     except ReportError as error:
         raise ParityGateError(f"parity gate: {error}") from error
-    return _judge(report, report_path, now)
+    return _judge(report, report_path, now, accepted)
 
 
-def _judge(report: ParityReport, path: Path, now: datetime) -> GateResult:
+def _judge(
+    report: ParityReport, path: Path, now: datetime, accepted: tuple[str, ...]
+) -> GateResult:
     age = now - report.generated_at
     if age > MAX_REPORT_AGE:
         raise ParityGateError(
@@ -81,17 +102,39 @@ def _judge(report: ParityReport, path: Path, now: datetime) -> GateResult:
             f"parity gate: {len(failed)} migrated route(s) above the report's threshold of "
             f"{report.threshold:g}% in {path}: {details}"
         )
-    # Reads only: writes are compared only with --allow-writes on a disposable stage, so a
-    # warning about them would fire on every normal run and stop being read.
-    covered = {route.route for route in compared}
-    missing = [t.key for t in MIGRATED if t.method == "GET" and t.key not in covered]
-    warnings = (
-        (f"parity report {path} compared no request of: {', '.join(missing)}",) if missing else ()
-    )
+    uncovered = _uncovered(report, accepted, path)
     return GateResult(
         summary=(
-            f"parity gate: passed ({len(compared)} migrated route(s) at or below "
-            f"{report.threshold:g}% in {path}, {human(max(age, timedelta(0)))} old)"
+            f"parity gate: passed ({len(compared)} of {len(MIGRATED)} migrated route(s) "
+            f"compared, at or below {report.threshold:g}% in {path}, "
+            f"{human(max(age, timedelta(0)))} old)"
         ),
-        warnings=warnings,
+        accepted_uncovered=tuple(uncovered),
     )
+
+
+def accepted_line(result: GateResult) -> str | None:
+    """The operator's choice to go on without evidence, as printed and recorded; None if none."""
+    if not result.accepted_uncovered:
+        return None
+    return f"accepted uncovered: {', '.join(result.accepted_uncovered)}"
+
+
+def _uncovered(report: ParityReport, accepted: tuple[str, ...], path: Path) -> list[str]:
+    """The uncovered migrated routes the operator accepted; ParityGateError if any is not.
+
+    Coverage is judged against the migration table, not the report's own list, so a report
+    made before a route was migrated cannot cover it.
+    """
+    compared = {route.route: route.compared for route in report.routes if route.migrated}
+    uncovered = [t.key for t in MIGRATED if not compared.get(t.key)]
+    refused = [key for key in uncovered if key not in accepted]
+    if refused:
+        names = " ".join(f"--accept-uncovered '{key}'" for key in refused)
+        raise ParityGateError(
+            f"parity gate: report {path} leaves {len(refused)} of {len(MIGRATED)} migrated "
+            f"route(s) without a compared request: {', '.join(refused)}; run python -m "
+            "tools.parity with --allow-writes against a disposable stage or the local "
+            f"database, or go on without that evidence by naming each: {names}"
+        )
+    return uncovered

@@ -97,6 +97,7 @@ class PlanRunner:
         poll_seconds: float,
         out: TextIO,
         gate_refusal: Callable[[], str | None] = lambda: None,
+        note: str = "",
     ) -> None:
         self._store = store
         self._read_alarms = read_alarms
@@ -106,6 +107,8 @@ class PlanRunner:
         self._poll_seconds = poll_seconds
         self._out = out
         self._gate_refusal = gate_refusal
+        # Recorded with every step, e.g. the uncovered routes the operator accepted.
+        self._note = note
 
     def run(self, steps: list[Step]) -> int:
         """0 when every step was applied; 1 when the plan stopped or rolled back."""
@@ -122,7 +125,9 @@ class PlanRunner:
                 self._say(f"plan stopped before {step.weight}%: {refusal}")
                 return 1
             try:
-                state = self._store.advance(step.weight, actor=f"{self._actor} (cutover plan)")
+                state = self._store.advance(
+                    step.weight, actor=f"{self._actor} (cutover plan{self._note})"
+                )
             except KillSwitchEngagedError as error:
                 self._say(f"plan stopped: {error}")
                 return 1
