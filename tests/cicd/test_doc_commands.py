@@ -6,8 +6,10 @@ module that exists, subcommands its parser offers and flags it accepts. ``make X
 is checked the same way against the module X's recipe runs (read from ``make -n``). Module
 paths come from the documents, so a moved tool is checked under whatever path they name.
 
-The flags are checked against each parser's own ``--help`` (run in a subprocess, as a reader
-would); a module is run with ``--help`` only when a document passes it arguments.
+A flag must be spelled out in full (argparse would also take a unique prefix; a document
+should not). The flags are checked against each parser's own ``--help`` (every module run once,
+in one subprocess per subcommand depth); a module is run with ``--help`` only when a document
+passes it arguments.
 """
 
 from __future__ import annotations
@@ -255,7 +257,7 @@ def test_documents_show_make_commands_and_python_tools() -> None:
 def test_every_make_command_names_a_real_target() -> None:
     makes, _ = shown_commands()
     unknown = sorted({f"{s.where}: make {s.name}" for s in makes if s.name not in make_targets()})
-    assert unknown == []
+    assert unknown == [], "\n".join(unknown)
 
 
 def argument_commands() -> list[Shown]:
@@ -286,7 +288,7 @@ def test_every_python_tool_command_matches_its_parser() -> None:
     problems = sorted(
         {f"{s.where}: {problem}" for s in shown for problem in problems_of(s.name, s.args)}
     )
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_a_stale_command_is_reported() -> None:
