@@ -87,11 +87,21 @@ def shown_commands() -> tuple[list[Shown], list[Shown]]:
     return makes, modules
 
 
+def make_environment() -> dict[str, str]:
+    """This environment without what an enclosing ``make test`` passes down (jobserver, -j)."""
+    return {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+
+
 @cache
 def make_targets() -> frozenset[str]:
     """Every target the Makefiles define (make's own database, nothing run)."""
     database = subprocess.run(
-        ["make", "-pRrq", "help"], cwd=ROOT, capture_output=True, text=True, check=False
+        ["make", "-pRrq", "help"],
+        cwd=ROOT,
+        env=make_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     names: set[str] = set()
     for line in database.splitlines():
@@ -109,6 +119,7 @@ def recipe_module(target: str, variable: str) -> str | None:
     dry_run = subprocess.run(
         ["make", "-n", target, f"{variable}={MARK}"],
         cwd=ROOT,
+        env=make_environment(),
         capture_output=True,
         text=True,
         check=False,
