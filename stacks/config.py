@@ -675,8 +675,8 @@ class StageConfig:
         """
         demand: list[tuple[str, int]] = []
         for name, settings in self.compute.database_functions():
-            if name == "tasks" and self.compute.tasks_db_secret_arn is not None:
-                continue  # the tasks function uses the legacy database, not DocumentDB
+            if self.compute.tasks_db_secret_arn is not None:
+                continue  # the database functions use the legacy database, not DocumentDB
             environments = settings.reserved_concurrency or self.data.docdb_unreserved_environments
             assert settings.docdb_max_pool_size is not None  # noqa: S101 - database_functions
             per_environment = settings.docdb_max_pool_size + PYMONGO_MONITOR_CONNECTIONS

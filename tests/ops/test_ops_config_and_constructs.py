@@ -51,13 +51,14 @@ MIGRATION_ON: dict[str, object] = {
 
 
 def test_prod_connection_budget_fits_its_minimum_capacity() -> None:
-    """Per instance: tasks 100 environments x (pool 1 + 1 monitor) and 4 legacy processes x
-    (pool 10 + 2 monitors), within 80% of the 500 connections of a 1-DCU instance."""
+    """Per instance: tasks 100 and profile 50 environments x (pool 1 + 1 monitor) and 4 legacy
+    processes x (pool 10 + 2 monitors), within 80% of the 500 connections of a 1-DCU instance."""
     budget = stage_config("prod", account=None, region=None).docdb_connection_budget()
 
     assert (budget.capacity, budget.limit, budget.allowed) == (1, 500, 400)
     assert dict(budget.demand) == {
         "tasks: 100 environments x 2": 200,
+        "profile: 50 environments x 2": 100,
         "legacy: 4 processes x 12": 48,
     }
     assert budget.total <= budget.allowed
@@ -65,12 +66,13 @@ def test_prod_connection_budget_fits_its_minimum_capacity() -> None:
 
 def test_a_budget_that_does_not_fit_the_minimum_capacity_is_refused() -> None:
     prod = stage_config("prod", account=None, region=None)
-    # the former 200 tasks environments: 448 per instance, above 80% of 500 at 1 DCU
+    # the former 200 tasks environments: 548 per instance, above 80% of 500 at 1 DCU
     with pytest.raises(
         ConfigError,
         match=r"^prod\.data\.docdb_serverless_min_capacity: 1 is invalid; expected a minimum "
-        r"capacity whose limit fits the connection budget: 448 connections per instance "
-        r"\(tasks: 200 environments x 2 = 400 \+ legacy: 4 processes x 12 = 48\) exceed 80% "
+        r"capacity whose limit fits the connection budget: 548 connections per instance "
+        r"\(tasks: 200 environments x 2 = 400 \+ profile: 50 environments x 2 = 100 \+ "
+        r"legacy: 4 processes x 12 = 48\) exceed 80% "
         r"of the 500 an instance allows at 1 DCU \(400\)",
     ):
         apply_overrides(prod, {"compute.tasks.reserved_concurrency": "200"})
@@ -85,15 +87,15 @@ def test_a_budget_that_does_not_fit_the_minimum_capacity_is_refused() -> None:
 @pytest.mark.parametrize(
     ("overrides", "total"),
     [
-        # the profile service moving to DocumentDB adds its 50 reserved environments x 2
-        ({"compute.profile.docdb_max_pool_size": "1"}, 348),
-        # bigger pools count per environment
-        ({"compute.tasks.docdb_max_pool_size": "2"}, 348),
+        # as configured: tasks 200 + profile 100 + legacy 48
+        ({}, 348),
+        # bigger pools count per environment (profile's 50 reserved environments x 3)
+        ({"compute.profile.docdb_max_pool_size": "2"}, 398),
         # the legacy backend's processes and pools come from the same config
-        ({"data.docdb_legacy_processes": "10"}, 320),
-        ({"data.docdb_legacy_max_pool_size": "20"}, 288),
+        ({"data.docdb_legacy_processes": "5"}, 360),
+        ({"data.docdb_legacy_max_pool_size": "20"}, 388),
         # DMS while the Migration stack is enabled
-        (MIGRATION_ON, 264),
+        (MIGRATION_ON, 364),
     ],
 )
 def test_every_database_client_counts_in_the_budget(
@@ -107,19 +109,22 @@ def test_what_does_not_fit_is_refused_whoever_adds_it() -> None:
     prod = stage_config("prod", account=None, region=None)
     too_much: list[dict[str, object]] = [
         {"compute.profile.docdb_max_pool_size": "4"},  # 248 + 50 x 5 = 498
-        {"data.docdb_legacy_processes": "20"},  # 200 + 20 x 12 = 440
-        {"compute.tasks.docdb_max_pool_size": "3"},  # 100 x 4 + 48 = 448
+        {"data.docdb_legacy_processes": "20"},  # 300 + 20 x 12 = 540
+        {"compute.tasks.docdb_max_pool_size": "3"},  # 100 x 4 + 148 = 548
     ]
     for overrides in too_much:
         with pytest.raises(ConfigError, match=r"fits the connection budget"):
             apply_overrides(prod, overrides)
-    # all of them at their planned sizes fit: profile on DocumentDB and DMS on too
-    everything = apply_overrides(prod, {"compute.profile.docdb_max_pool_size": "1", **MIGRATION_ON})
+    # all of them at their planned sizes fit: both functions, legacy and DMS
+    everything = apply_overrides(prod, MIGRATION_ON)
     assert everything.docdb_connection_budget().total == 364
     # without a reservation the budget counts docdb_unreserved_environments
     dev = stage_config("dev", account=None, region=None)
-    assert dict(dev.docdb_connection_budget().demand) == {"tasks: 10 environments x 2": 20}
-    # on the legacy database instead of DocumentDB, the tasks function leaves the budget
+    assert dict(dev.docdb_connection_budget().demand) == {
+        "tasks: 10 environments x 2": 20,
+        "profile: 10 environments x 2": 20,
+    }
+    # on the legacy database instead of DocumentDB, both database functions leave the budget
     on_legacy = apply_overrides(
         dev,
         {
