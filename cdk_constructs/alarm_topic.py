@@ -70,15 +70,42 @@ class AlarmTopic(Construct):
         super().__init__(scope, construct_id)
         recipients = checked_recipients(email_recipients, what="AlarmTopic email_recipients")
 
-        self.key = kms.Key(
+        self.key = self._key(key_removal_policy)
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            display_name="Taskly alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        self._allow_cloudwatch_to_publish()
+        for address in recipients:
+            self.topic.add_subscription(subscriptions.EmailSubscription(address))
+        acknowledge(
+            self.topic,
+            {
+                "Serverless-SNSRedrivePolicy": "Email deliveries are retried by SNS; a dead-letter "
+                "queue would only hold alarm mail nobody reads, while the alarm state itself stays "
+                "in CloudWatch and on the dashboard"
+            },
+        )
+
+    def _key(self, removal_policy: RemovalPolicy) -> kms.Key:
+        """The topic's key. Instead of CDK's default kms:* for the account: IAM principals of
+        the account (CloudFormation's deploy role, an administrator) may manage the key but not
+        use it; only CloudWatch encrypts with it.
+
+        CloudWatch publishes alarm notifications as its service principal; without these two
+        actions on an encrypted topic the notifications are silently dropped. Only on behalf of
+        this account's alarms: a service principal grant without a source condition is open to
+        any account's use of that service (confused deputy).
+        """
+        key = kms.Key(
             self,
             "Key",
             description="Encrypts the Taskly alarm notification topic",
             enable_key_rotation=True,
-            removal_policy=key_removal_policy,
-            # Instead of CDK's default kms:* for the account: IAM principals of the account
-            # (CloudFormation's deploy role, an administrator) may manage the key but not use
-            # it; only CloudWatch, below, encrypts with it.
+            removal_policy=removal_policy,
             policy=iam.PolicyDocument(
                 statements=[
                     iam.PolicyStatement(
@@ -90,32 +117,23 @@ class AlarmTopic(Construct):
                 ]
             ),
         )
-        stack = Stack.of(self)
-        # CloudWatch publishes alarm notifications as its service principal; without these
-        # two actions on an encrypted topic the notifications are silently dropped. Only on
-        # behalf of this account's alarms: a service principal grant without a source
-        # condition is open to any account's use of that service (confused deputy).
-        self.key.add_to_resource_policy(
+        key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
                 principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
                 actions=list(CLOUDWATCH_KEY_ACTIONS),
                 resources=["*"],  # in a key policy "*" means this key
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
             )
         )
+        return key
 
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            display_name="Taskly alarms",
-            master_key=self.key,
-            enforce_ssl=True,
-        )
-        # enforce_ssl creates the topic policy, and a topic policy replaces SNS's default
-        # one: with only the TLS Deny in it nothing may publish, so every alarm notification
-        # would fail. This Allow is what lets CloudWatch deliver this account's alarms.
-        # (AWS Budgets does not publish here: BudgetAlerts emails its recipients directly.)
+    def _allow_cloudwatch_to_publish(self) -> None:
+        """enforce_ssl creates the topic policy, and a topic policy replaces SNS's default one:
+        with only the TLS Deny in it nothing may publish, so every alarm notification would
+        fail. This Allow is what lets CloudWatch deliver this account's alarms. (AWS Budgets
+        does not publish here: BudgetAlerts emails its recipients directly.)"""
+        stack = Stack.of(self)
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
@@ -134,16 +152,6 @@ class AlarmTopic(Construct):
                     },
                 },
             )
-        )
-        for address in recipients:
-            self.topic.add_subscription(subscriptions.EmailSubscription(address))
-        acknowledge(
-            self.topic,
-            {
-                "Serverless-SNSRedrivePolicy": "Email deliveries are retried by SNS; a dead-letter "
-                "queue would only hold alarm mail nobody reads, while the alarm state itself stays "
-                "in CloudWatch and on the dashboard"
-            },
         )
 
     def notify_on(self, *alarms: cloudwatch.Alarm) -> None:

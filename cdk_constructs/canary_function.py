@@ -52,6 +52,24 @@ RUNTIME_REASON = (
     "cold-starts at p50 ~80 ms against ~101 ms for python3.14"
 )
 
+# Why each acknowledged finding is acceptable (CanaryFunction._acknowledge applies them).
+_REASONS = {
+    "x-ray": "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions",
+    "logs": "Function logs carry request metadata and errors, no credentials or bodies; "
+    "CloudWatch Logs encrypts them at rest with service keys",
+    "eni": "The EC2 network-interface actions Lambda needs to attach a function to a VPC "
+    "support no resource-level permissions",
+    "snap-start-publish": "every deploy publishes current_version and callers reach only "
+    "alias live",
+    "hook-dlq": "CodeDeploy invokes the hook asynchronously once per deployment and times the "
+    "deployment out if it never reports; a DLQ adds nothing",
+    "hook-invoke": "CDK's grant lets CodeDeploy invoke the pre-traffic hook function and its "
+    "versions; the hook's own function ARN is the only resource",
+    "codedeploy-policy": "CDK attaches the AWS-maintained CodeDeploy service policy for Lambda: "
+    "it updates aliases and reads alarms, and may invoke only functions named "
+    "CodeDeployHook_* (our hook is granted apart)",
+}
+
 
 @dataclass(frozen=True, kw_only=True)
 class PreTrafficHook:
@@ -77,6 +95,21 @@ class CanaryFunction(Construct):
     Public attributes: ``function``, ``alias`` (what callers and event sources must target),
     ``role``, ``log_group``, ``deployment_group``, ``error_rate_alarm``, ``throttle_alarm``
     and ``pre_traffic_hook`` (``None`` without a hook).
+
+    ``system_log_level`` INFO (the default) keeps Lambda's one ``platform.report`` line per
+    invocation: Lambda publishes no init-duration metric, and that line's ``initDurationMs``
+    is what the operations dashboard's cold-start widget reads. WARN would drop it.
+
+    ``snap_start`` snapshots each published version after its init; the alias (and so every
+    caller and CodeDeploy) only ever points at versions. CloudFormation creates the
+    ``AWS::Lambda::Version`` only once the snapshot is ready (the version is Active), so the
+    pre-traffic hook invokes a restorable version. An init that fails fails the version
+    resource and the stack update rolls back with the alias untouched; the version's logical
+    id hashes the configuration, so the next deploy publishes a fresh one (the stuck-version
+    trap of hashicorp/terraform-provider-aws#49904 needs a version id that survives the failed
+    attempt). The switch is in that hash too (a test checks it): a version published before
+    SnapStart was on has no snapshot, and toggling it must publish a new one
+    (aws/aws-cdk#23153: $LATEST never benefits).
     """
 
     def __init__(
@@ -103,29 +136,8 @@ class CanaryFunction(Construct):
         snap_start: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-
         self.log_group = self._log_group("Logs", log_retention)
-        # Our own role instead of the AWS managed execution policies: logs only to this
-        # function's log group, and nothing the code does not call (grants add the rest).
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {description}",
-        )
-        self.log_group.grant_write(self.role)
-        # Its own policy, so the checkov skip below covers these statements and nothing else.
-        self.vpc_access = (
-            iam.Policy(
-                self,
-                "VpcAccess",
-                roles=[self.role],
-                statements=[iam.PolicyStatement(actions=list(VPC_ACCESS_ACTIONS), resources=["*"])],
-            )
-            if vpc is not None
-            else None
-        )
-
+        self.role, self.vpc_access = self._role(description, in_vpc=vpc is not None)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -142,36 +154,16 @@ class CanaryFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel(log_level),
-            # INFO keeps Lambda's one platform.report line per invocation: Lambda publishes no
-            # init-duration metric, and that line's initDurationMs is what the operations
-            # dashboard's cold-start widget reads. WARN would drop it.
             system_log_level_v2=system_log_level,
             log_group=self.log_group,
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups) or None,
-            # SnapStart snapshots each published version after its init; the alias (and so every
-            # caller and CodeDeploy) only ever points at versions. CloudFormation creates the
-            # AWS::Lambda::Version only once the snapshot is ready (the version is Active), so
-            # the pre-traffic hook invokes a restorable version. An init that fails fails the
-            # version resource and the stack update rolls back with the alias untouched; the
-            # version's logical id hashes the configuration, so the next deploy publishes a
-            # fresh one (the stuck-version trap of hashicorp/terraform-provider-aws#49904 needs
-            # a version id that survives the failed attempt). The switch is in that hash too
-            # (a test checks it): a version published before SnapStart was on has no snapshot,
-            # and toggling it must publish a new one (aws/aws-cdk#23153: $LATEST never benefits).
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
             # A rolled-back alias points at the previous version: CloudFormation deletes it
             # only after the update (and so the traffic shift) succeeded.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
         )
-        if snap_start:
-            # CDK warns on every SnapStart function that it needs published versions: this one
-            # publishes one on every deploy and is reached only through the alias below.
-            Annotations.of(self.function).acknowledge_warning(
-                "@aws-cdk/aws-lambda:snapStartRequirePublish",
-                "every deploy publishes current_version and callers reach only alias live",
-            )
         if self.vpc_access is not None:
             # Lambda checks the ENI permissions when it creates a function in a VPC.
             self.function.node.add_dependency(self.vpc_access)
@@ -180,8 +172,61 @@ class CanaryFunction(Construct):
         self.alias = lambda_.Alias(
             self, "LiveAlias", alias_name=ALIAS_NAME, version=self.function.current_version
         )
+        self.error_rate_alarm, self.throttle_alarm = self._alarms(
+            description, error_rate_threshold_percent
+        )
+        self.pre_traffic_hook = (
+            self._hook(pre_traffic_hook, timeout=timeout, log_retention=log_retention)
+            if pre_traffic_hook is not None
+            else None
+        )
+        self.deployment_group = self._deployment_group(deployment_config)
+        self._acknowledge(snap_start=snap_start)
 
-        self.error_rate_alarm = cloudwatch.Alarm(
+    def _deployment_group(
+        self, deployment_config: codedeploy.ILambdaDeploymentConfig
+    ) -> codedeploy.LambdaDeploymentGroup:
+        """Shifts alias ``live`` to each new version; rolls back on either alarm or failure."""
+        return codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=self.alias,
+            deployment_config=deployment_config,
+            alarms=[self.error_rate_alarm, self.throttle_alarm],
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+            pre_hook=self.pre_traffic_hook,
+        )
+
+    def _role(self, description: str, *, in_vpc: bool) -> tuple[iam.Role, iam.Policy | None]:
+        """Our own role instead of the AWS managed execution policies: logs only to this
+        function's log group, and nothing the code does not call (grants add the rest). The
+        VPC actions get a policy of their own, so the checkov skip covers them and no more."""
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {description}",
+        )
+        self.log_group.grant_write(role)
+        vpc_access = (
+            iam.Policy(
+                self,
+                "VpcAccess",
+                roles=[role],
+                statements=[iam.PolicyStatement(actions=list(VPC_ACCESS_ACTIONS), resources=["*"])],
+            )
+            if in_vpc
+            else None
+        )
+        return role, vpc_access
+
+    def _alarms(
+        self, description: str, error_rate_threshold_percent: float
+    ) -> tuple[cloudwatch.Alarm, cloudwatch.Alarm]:
+        """The error-rate and throttle alarms on alias ``live`` that roll a deployment back."""
+        error_rate = cloudwatch.Alarm(
             self,
             "ErrorRateAlarm",
             alarm_description=f"{description}: more than {error_rate_threshold_percent}% of "
@@ -202,7 +247,7 @@ class CanaryFunction(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.throttle_alarm = cloudwatch.Alarm(
+        throttle = cloudwatch.Alarm(
             self,
             "ThrottleAlarm",
             alarm_description=f"{description}: invocations of alias {ALIAS_NAME} were "
@@ -213,57 +258,12 @@ class CanaryFunction(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-
-        self.pre_traffic_hook = (
-            self._hook(pre_traffic_hook, timeout=timeout, log_retention=log_retention)
-            if pre_traffic_hook is not None
-            else None
-        )
-        self.deployment_group = codedeploy.LambdaDeploymentGroup(
-            self,
-            "Deployment",
-            alias=self.alias,
-            deployment_config=deployment_config,
-            alarms=[self.error_rate_alarm, self.throttle_alarm],
-            auto_rollback=codedeploy.AutoRollbackConfig(
-                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
-            ),
-            pre_hook=self.pre_traffic_hook,
-        )
-
-        self._acknowledge()
-        hook_reason = {}
-        if self.pre_traffic_hook is not None:
-            hook_cfn = self.pre_traffic_hook.node.default_child
-            assert isinstance(hook_cfn, lambda_.CfnFunction)  # noqa: S101 - Function's resource
-            hook_id = Stack.of(self).get_logical_id(hook_cfn)
-            hook_reason[f"AwsSolutions-IAM5[Resource::<{hook_id}.Arn>:*]"] = (
-                "CDK's grant lets CodeDeploy invoke the pre-traffic hook function and its "
-                "versions; the hook's own function ARN is the only resource"
-            )
-        acknowledge(
-            self.deployment_group.role,
-            {
-                **hook_reason,
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSCodeDeployRoleForLambdaLimited]": "CDK attaches the AWS-maintained "
-                "CodeDeploy service policy for Lambda: it updates aliases and reads alarms, and "
-                "may invoke only functions named CodeDeployHook_* (our hook is granted apart)",
-            },
-        )
+        return error_rate, throttle
 
     def _log_group(self, construct_id: str, retention: logs.RetentionDays) -> logs.LogGroup:
-        log_group = logs.LogGroup(
+        return logs.LogGroup(
             self, construct_id, retention=retention, removal_policy=RemovalPolicy.DESTROY
         )
-        acknowledge_checkov(
-            log_group,
-            {
-                "CKV_AWS_158": "Function logs carry request metadata and errors, no credentials "
-                "or bodies; CloudWatch Logs encrypts them at rest with service keys",
-            },
-        )
-        return log_group
 
     def _hook(
         self, hook: PreTrafficHook, *, timeout: Duration, log_retention: logs.RetentionDays
@@ -307,37 +307,21 @@ class CanaryFunction(Construct):
                 actions=list(READ_SECRET_ACTIONS),
                 resource_arns=[hook.secret_header[1].secret_arn],
             )
-        acknowledge(
-            role,
-            {
-                "AwsSolutions-IAM5[Resource::*]": "X-Ray PutTraceSegments and "
-                "PutTelemetryRecords support no resource-level permissions",
-            },
-        )
-        acknowledge(
-            function,
-            {
-                "AwsSolutions-L1": RUNTIME_REASON,
-                "Serverless-LambdaLatestVersion": RUNTIME_REASON,
-                "Serverless-LambdaDLQ": "CodeDeploy invokes the hook asynchronously once per "
-                "deployment and times the deployment out if it never reports; a DLQ adds nothing",
-            },
-        )
-        _acknowledge_function_checks(function, in_vpc=False, reserved=False)
         return function
 
-    def _acknowledge(self) -> None:
-        acknowledge(
-            self.role,
-            {
-                "AwsSolutions-IAM5[Resource::*]": "X-Ray PutTraceSegments and "
-                "PutTelemetryRecords support no resource-level permissions",
-            },
-        )
+    def _acknowledge(self, *, snap_start: bool) -> None:
+        """Every finding this construct acknowledges, with its reason (``_REASONS``)."""
+        if snap_start:
+            # CDK warns on every SnapStart function that it needs published versions.
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish", _REASONS["snap-start-publish"]
+            )
+        acknowledge(self.role, {"AwsSolutions-IAM5[Resource::*]": _REASONS["x-ray"]})
         acknowledge(
             self.function,
             {"AwsSolutions-L1": RUNTIME_REASON, "Serverless-LambdaLatestVersion": RUNTIME_REASON},
         )
+        acknowledge_checkov(self.log_group, {"CKV_AWS_158": _REASONS["logs"]})
         _acknowledge_function_checks(
             self.function,
             in_vpc=self.vpc_access is not None,
@@ -345,20 +329,39 @@ class CanaryFunction(Construct):
             is not None,
         )
         if self.vpc_access is not None:
+            acknowledge(self.vpc_access, {"AwsSolutions-IAM5[Resource::*]": _REASONS["eni"]})
+            acknowledge_checkov(
+                _cfn(self.vpc_access, iam.CfnPolicy), {"CKV_AWS_111": _REASONS["eni"]}
+            )
+        hook_reason = {}
+        if self.pre_traffic_hook is not None:
+            hook = self.pre_traffic_hook
             acknowledge(
-                self.vpc_access,
+                self.node.find_child("PreTrafficHookRole"),
+                {"AwsSolutions-IAM5[Resource::*]": _REASONS["x-ray"]},
+            )
+            acknowledge(
+                hook,
                 {
-                    "AwsSolutions-IAM5[Resource::*]": "The EC2 network-interface actions Lambda "
-                    "needs to attach a function to a VPC support no resource-level permissions",
+                    "AwsSolutions-L1": RUNTIME_REASON,
+                    "Serverless-LambdaLatestVersion": RUNTIME_REASON,
+                    "Serverless-LambdaDLQ": _REASONS["hook-dlq"],
                 },
             )
             acknowledge_checkov(
-                _cfn(self.vpc_access, iam.CfnPolicy),
-                {
-                    "CKV_AWS_111": "The EC2 network-interface actions Lambda needs to attach a "
-                    "function to a VPC support no resource-level permissions",
-                },
+                self.node.find_child("PreTrafficHookLogs"), {"CKV_AWS_158": _REASONS["logs"]}
             )
+            _acknowledge_function_checks(hook, in_vpc=False, reserved=False)
+            hook_id = Stack.of(self).get_logical_id(_cfn(hook, lambda_.CfnFunction))
+            hook_reason[f"AwsSolutions-IAM5[Resource::<{hook_id}.Arn>:*]"] = _REASONS["hook-invoke"]
+        acknowledge(
+            self.deployment_group.role,
+            {
+                **hook_reason,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSCodeDeployRoleForLambdaLimited]": _REASONS["codedeploy-policy"],
+            },
+        )
 
 
 def _secret_header_environment(

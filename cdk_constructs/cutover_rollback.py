@@ -89,20 +89,7 @@ class CutoverRollback(Construct):
         alarm_topic: sns.ITopic | None,
     ) -> None:
         super().__init__(scope, construct_id)
-        log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
-        # Its own role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Cut-over rollback: update the cut-over KeyValueStore, write its logs",
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=list(KVS_ACTIONS), resources=[store.key_value_store_arn])
-        )
-        log_group.grant_write(role)
+        role = self._role(store)
         # After CloudWatch's invocation and two retries fail, the alarm event lands here with
         # the error, and the failure alarm below has already paged someone.
         self.failed_invocations = sqs.Queue(
@@ -124,7 +111,7 @@ class CutoverRollback(Construct):
             memory_size=256,
             timeout=Duration.seconds(30),
             tracing=lambda_.Tracing.ACTIVE,
-            log_group=log_group,
+            log_group=self._log_group(log_retention, role),
             logging_format=lambda_.LoggingFormat.JSON,
             environment={
                 KVS_ARN_VARIABLE: store.key_value_store_arn,
@@ -133,38 +120,41 @@ class CutoverRollback(Construct):
             retry_attempts=2,
             on_failure=destinations.SqsDestination(self.failed_invocations),
         )
-        acknowledge_checkov(
-            log_group,
-            {
-                "CKV_AWS_158": "The rollback function logs alarm names, weights and ETags only; "
-                "CloudWatch Logs encrypts them at rest with service keys",
-            },
-        )
-        acknowledge_checkov(
-            self.failed_invocations,
-            {
-                "CKV_AWS_27": "Encrypted with SSE-SQS (SqsManagedSseEnabled); this checkov "
-                "release recognises only KmsMasterKeyId as queue encryption",
-            },
-        )
-        acknowledge_checkov(
-            self.function,
-            {
-                "CKV_AWS_116": "Failed invocations go to the on-failure destination queue, whose "
-                "records carry the error; a DLQ would duplicate them",
-                "CKV_AWS_117": "The function only calls the public CloudFront KeyValueStore API; "
-                "inside the VPC it would depend on the NAT gateway to roll back",
-                "CKV_AWS_115": "Invoked only on alarm state changes and idempotent under "
-                "concurrency (ETag writes); a reservation would only shrink the account pool",
-                "CKV_AWS_173": "Its only variables are the KeyValueStore ARN and the service name, "
-                "neither secret; Lambda encrypts them at rest by default",
-            },
-        )
         self.alarm = self._error_rate_alarm(
             api=api, error_rate_percent=error_rate_percent, minimum_requests=minimum_requests
         )
         self.alarm.add_alarm_action(cloudwatch_actions.LambdaAction(self.function))
-        self.failure_alarm = cloudwatch.Alarm(
+        self.failure_alarm = self._failure_alarm()
+        if alarm_topic is not None:
+            notify = cloudwatch_actions.SnsAction(alarm_topic)
+            self.alarm.add_alarm_action(notify)
+            self.alarm.add_ok_action(notify)
+            self.failure_alarm.add_alarm_action(notify)
+        self._acknowledge(role)
+
+    def _role(self, store: cloudfront.IKeyValueStore) -> iam.Role:
+        """Its own role instead of AWSLambdaBasicExecutionRole: it may update the one store."""
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Cut-over rollback: update the cut-over KeyValueStore, write its logs",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=list(KVS_ACTIONS), resources=[store.key_value_store_arn])
+        )
+        return role
+
+    def _log_group(self, log_retention: logs.RetentionDays, role: iam.Role) -> logs.LogGroup:
+        """The function's log group; its role writes to this one only."""
+        log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        log_group.grant_write(role)
+        return log_group
+
+    def _failure_alarm(self) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
             self,
             "FailureAlarm",
             alarm_description=(
@@ -177,12 +167,6 @@ class CutoverRollback(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        if alarm_topic is not None:
-            notify = cloudwatch_actions.SnsAction(alarm_topic)
-            self.alarm.add_alarm_action(notify)
-            self.alarm.add_ok_action(notify)
-            self.failure_alarm.add_alarm_action(notify)
-        self._acknowledge(role)
 
     def _error_rate_alarm(
         self, *, api: ApiMetricsSource, error_rate_percent: float, minimum_requests: int
@@ -236,6 +220,34 @@ class CutoverRollback(Construct):
         )
 
     def _acknowledge(self, role: iam.Role) -> None:
+        """Every finding this construct acknowledges, with its reason."""
+        acknowledge_checkov(
+            self.node.find_child("Logs"),
+            {
+                "CKV_AWS_158": "The rollback function logs alarm names, weights and ETags only; "
+                "CloudWatch Logs encrypts them at rest with service keys",
+            },
+        )
+        acknowledge_checkov(
+            self.failed_invocations,
+            {
+                "CKV_AWS_27": "Encrypted with SSE-SQS (SqsManagedSseEnabled); this checkov "
+                "release recognises only KmsMasterKeyId as queue encryption",
+            },
+        )
+        acknowledge_checkov(
+            self.function,
+            {
+                "CKV_AWS_116": "Failed invocations go to the on-failure destination queue, whose "
+                "records carry the error; a DLQ would duplicate them",
+                "CKV_AWS_117": "The function only calls the public CloudFront KeyValueStore API; "
+                "inside the VPC it would depend on the NAT gateway to roll back",
+                "CKV_AWS_115": "Invoked only on alarm state changes and idempotent under "
+                "concurrency (ETag writes); a reservation would only shrink the account pool",
+                "CKV_AWS_173": "Its only variables are the KeyValueStore ARN and the service name, "
+                "neither secret; Lambda encrypts them at rest by default",
+            },
+        )
         acknowledge(
             role,
             {

@@ -44,6 +44,12 @@ TARGET_USERNAME = "taskly_dms"
 # MongoDB URIs and the DMS secret format carry the password verbatim; keep it URI-safe.
 EXCLUDED_PASSWORD_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"  # noqa: S105 - a character set
 READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+REPLICATION_SETTINGS = {
+    "Logging": {"EnableLogging": True},
+    # Keep the collections (and the indexes created on them before the full load); DMS copies
+    # documents and _id only, never secondary indexes.
+    "FullLoadSettings": {"TargetTablePrepMode": "DO_NOTHING"},
+}
 # What DMS and Secrets Manager do with the migration key on the caller's behalf.
 KEY_USE_ACTIONS = (
     "kms:Decrypt",
@@ -135,12 +141,48 @@ class MongoToDocumentDbReplication(Construct):
         )
 
         self.source_secret = self._source_secret(
-            host=source_host,
-            port=source_port,
-            secret_arn=source_secret_arn,
+            host=source_host, port=source_port, secret_arn=source_secret_arn
         )
         self.target_secret = self._target_secret(host=target_host, port=target_port)
-        self.secrets_role = iam.Role(
+        self.secrets_role = self._secrets_role(source_secret_kms_key_arn)
+        self.security_group = self._security_group(
+            vpc=vpc,
+            target_security_group_id=target_security_group_id,
+            target_port=target_port,
+            secrets_endpoint_security_group_id=secrets_endpoint_security_group_id,
+            source_cidr=source_cidr,
+            source_port=source_port,
+        )
+        self.source_endpoint, self.target_endpoint = self._endpoints(
+            source_database=source_database,
+            source_auth_source=source_auth_source,
+            source_ca_pem=source_ca_pem,
+            target_database=target_database,
+            target_ca_pem=target_ca_pem,
+        )
+        self.replication = self._replication(
+            vpc=vpc,
+            identifier=identifier,
+            source_database=source_database,
+            target_database=target_database,
+            min_capacity_units=min_capacity_units,
+            max_capacity_units=max_capacity_units,
+            multi_az=multi_az,
+        )
+        # Created here so it has a retention; DMS would create it without one.
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"dms-serverless-replication-{identifier}",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self._acknowledge(source_secret_created=source_secret_arn is None)
+
+    def _secrets_role(self, source_secret_kms_key_arn: str | None) -> iam.Role:
+        """The role DMS assumes to read both endpoint secrets (and decrypt them, only through
+        Secrets Manager)."""
+        role = iam.Role(
             self,
             "SecretsAccessRole",
             # Secrets Manager access roles for DMS endpoints are assumed by the regional DMS
@@ -152,14 +194,14 @@ class MongoToDocumentDbReplication(Construct):
             description="AWS DMS: read the Taskly migration endpoint secrets",
         )
         iam.Grant.add_to_principal(
-            grantee=self.secrets_role,
+            grantee=role,
             actions=list(READ_SECRET_ACTIONS),
             resource_arns=[self.source_secret.secret_arn, self.target_secret.secret_arn],
         )
         decrypt_keys = [self.key.key_arn]
         if source_secret_kms_key_arn is not None:
             decrypt_keys.append(source_secret_kms_key_arn)
-        self.secrets_role.add_to_policy(
+        role.add_to_policy(
             iam.PolicyStatement(
                 actions=["kms:Decrypt"],
                 resources=decrypt_keys,
@@ -168,34 +210,22 @@ class MongoToDocumentDbReplication(Construct):
                 },
             )
         )
+        return role
 
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description="DMS replication: DocumentDB, Secrets Manager endpoint, legacy MongoDB",
-            allow_all_outbound=False,
-        )
-        self._open_paths(
-            target_security_group_id=target_security_group_id,
-            target_port=target_port,
-            secrets_endpoint_security_group_id=secrets_endpoint_security_group_id,
-            source_cidr=source_cidr,
-            source_port=source_port,
-        )
-
-        subnet_group = dms.CfnReplicationSubnetGroup(
-            self,
-            "SubnetGroup",
-            replication_subnet_group_description="Taskly DMS Serverless: private subnets",
-            subnet_ids=vpc.select_subnets(
-                subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
-            ).subnet_ids,
-        )
-
+    def _endpoints(
+        self,
+        *,
+        source_database: str,
+        source_auth_source: str,
+        source_ca_pem: str,
+        target_database: str,
+        target_ca_pem: str,
+    ) -> tuple[dms.CfnEndpoint, dms.CfnEndpoint]:
+        """Source (legacy MongoDB) and target (DocumentDB) endpoints: TLS ``verify-full``
+        against their CA, credentials read from the endpoint secrets."""
         source_certificate = dms.CfnCertificate(self, "SourceCa", certificate_pem=source_ca_pem)
         target_certificate = dms.CfnCertificate(self, "TargetCa", certificate_pem=target_ca_pem)
-        self.source_endpoint = dms.CfnEndpoint(
+        source = dms.CfnEndpoint(
             self,
             "SourceEndpoint",
             endpoint_type="source",
@@ -216,7 +246,7 @@ class MongoToDocumentDbReplication(Construct):
                 secrets_manager_secret_id=self.source_secret.secret_arn,
             ),
         )
-        self.target_endpoint = dms.CfnEndpoint(
+        target = dms.CfnEndpoint(
             self,
             "TargetEndpoint",
             endpoint_type="target",
@@ -230,8 +260,29 @@ class MongoToDocumentDbReplication(Construct):
                 secrets_manager_secret_id=self.target_secret.secret_arn,
             ),
         )
+        return source, target
 
-        self.replication = dms.CfnReplicationConfig(
+    def _replication(
+        self,
+        *,
+        vpc: ec2.IVpc,
+        identifier: str,
+        source_database: str,
+        target_database: str,
+        min_capacity_units: int,
+        max_capacity_units: int,
+        multi_az: bool,
+    ) -> dms.CfnReplicationConfig:
+        """The serverless replication (full load, then CDC) in the private subnets."""
+        subnet_group = dms.CfnReplicationSubnetGroup(
+            self,
+            "SubnetGroup",
+            replication_subnet_group_description="Taskly DMS Serverless: private subnets",
+            subnet_ids=vpc.select_subnets(
+                subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
+            ).subnet_ids,
+        )
+        return dms.CfnReplicationConfig(
             self,
             "Replication",
             replication_config_identifier=identifier,
@@ -241,12 +292,7 @@ class MongoToDocumentDbReplication(Construct):
             source_endpoint_arn=self.source_endpoint.ref,
             target_endpoint_arn=self.target_endpoint.ref,
             table_mappings=_table_mappings(source_database, target_database),
-            replication_settings={
-                "Logging": {"EnableLogging": True},
-                # Keep the collections (and the indexes created on them before the full load);
-                # DMS copies documents and _id only, never secondary indexes.
-                "FullLoadSettings": {"TargetTablePrepMode": "DO_NOTHING"},
-            },
+            replication_settings=REPLICATION_SETTINGS,
             compute_config=dms.CfnReplicationConfig.ComputeConfigProperty(
                 min_capacity_units=min_capacity_units,
                 max_capacity_units=max_capacity_units,
@@ -257,13 +303,26 @@ class MongoToDocumentDbReplication(Construct):
                 preferred_maintenance_window="sun:04:30-sun:05:30",
             ),
         )
-        # Created here so it has a retention; DMS would create it without one.
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"dms-serverless-replication-{identifier}",
-            retention=log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
+
+    def _acknowledge(self, *, source_secret_created: bool) -> None:
+        """Every finding this construct acknowledges, with its reason."""
+        if source_secret_created:
+            acknowledge(
+                self.source_secret,
+                {
+                    "AwsSolutions-SMG4": "The password belongs to a user on the legacy MongoDB, "
+                    "which no rotation function here can reach or change; the secret exists "
+                    "only for the weeks of the migration and is deleted with this stack",
+                },
+            )
+        acknowledge(
+            self.target_secret,
+            {
+                "AwsSolutions-SMG4": "Not rotated on purpose: DMS reads it when a replication "
+                "(re)connects, and a rotation during a weeks-long replication could break it. "
+                "The user has readWrite on the Taskly database only and is dropped with the "
+                "Migration stack (docs/data-migration.md, Phase 3)",
+            },
         )
         acknowledge_checkov(
             self.log_group,
@@ -323,14 +382,6 @@ class MongoToDocumentDbReplication(Construct):
                 password_length=32,
             ),
         )
-        acknowledge(
-            secret,
-            {
-                "AwsSolutions-SMG4": "The password belongs to a user on the legacy MongoDB, "
-                "which no rotation function here can reach or change; the secret exists only "
-                "for the weeks of the migration and is deleted with this stack",
-            },
-        )
         return secret
 
     def _target_secret(self, *, host: str, port: int) -> secretsmanager.Secret:
@@ -350,28 +401,30 @@ class MongoToDocumentDbReplication(Construct):
                 password_length=32,
             ),
         )
-        acknowledge(
-            secret,
-            {
-                "AwsSolutions-SMG4": "Not rotated on purpose: DMS reads it when a replication "
-                "(re)connects, and a rotation during a weeks-long replication could break it. "
-                "The user has readWrite on the Taskly database only and is dropped with the "
-                "Migration stack (docs/data-migration.md, Phase 3)",
-            },
-        )
         return secret
 
-    def _open_paths(
+    def _security_group(
         self,
         *,
+        vpc: ec2.IVpc,
         target_security_group_id: str,
         target_port: int,
         secrets_endpoint_security_group_id: str,
         source_cidr: str,
         source_port: int,
-    ) -> None:
-        # Imported here on purpose: rules added to an imported group are created in this
-        # stack, so the Data and Network stacks do not depend on the Migration stack.
+    ) -> ec2.SecurityGroup:
+        """The replication's group, open only to its three peers (rules on both sides).
+
+        Imported here on purpose: rules added to an imported group are created in this
+        stack, so the Data and Network stacks do not depend on the Migration stack.
+        """
+        replication = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="DMS replication: DocumentDB, Secrets Manager endpoint, legacy MongoDB",
+            allow_all_outbound=False,
+        )
         documentdb = ec2.SecurityGroup.from_security_group_id(
             self, "DocumentDbSecurityGroup", target_security_group_id, allow_all_outbound=False
         )
@@ -381,7 +434,6 @@ class MongoToDocumentDbReplication(Construct):
             secrets_endpoint_security_group_id,
             allow_all_outbound=False,
         )
-        replication = self.security_group
         documentdb.add_ingress_rule(
             replication, ec2.Port.tcp(target_port), "DocumentDB from the DMS replication"
         )
@@ -399,6 +451,7 @@ class MongoToDocumentDbReplication(Construct):
             ec2.Port.tcp(source_port),
             "Legacy MongoDB (replication source)",
         )
+        return replication
 
 
 def _table_mappings(source_database: str, target_database: str) -> dict[str, object]:

@@ -11,6 +11,8 @@ from constructs import Construct
 from cdk_constructs.nag import acknowledge, acknowledge_checkov, acknowledge_lint
 
 DOCDB_PORT = 27017
+ENGINE_VERSION = "5.0.0"
+SERVERLESS = "serverless"
 # DocumentDB rejects / " @ and space in passwords (aws/aws-cdk#17347); the rest would need
 # escaping in a connection URI, which the functions never build from the password. Never edit
 # this for a deployed stage: any change to a secret's generator regenerates the stored value
@@ -51,6 +53,53 @@ class DocumentDbCluster(Construct):
             allow_all_outbound=False,
         )
 
+        self.cluster = self._cluster(
+            vpc=vpc,
+            instance_class=instance_class,
+            instance_count=instance_count,
+            serverless_min_capacity=serverless_min_capacity,
+            serverless_max_capacity=serverless_max_capacity,
+            backup_retention=backup_retention,
+            protect_data=protect_data,
+        )
+        # The rotation below opens the cluster's port to the same group; going through
+        # `connections` lets CDK emit that ingress rule once instead of twice (a duplicate
+        # rule fails the deploy with InvalidPermission.Duplicate).
+        self.cluster.connections.allow_default_port_from(
+            client_security_group, "DocumentDB from Taskly functions"
+        )
+        self.instances: list[docdb.CfnDBInstance] = [
+            child for child in self.cluster.node.children if isinstance(child, docdb.CfnDBInstance)
+        ]
+        if instance_class == SERVERLESS:
+            self.instances.extend(self._serverless_instances(instance_count))
+        assert self.cluster.secret is not None  # noqa: S101 - master_user always creates one
+        self.secret: secretsmanager.ISecret = self.cluster.secret
+        self.rotation = self._rotation(
+            vpc=vpc,
+            client_security_group=client_security_group,
+            rotation_interval=rotation_interval,
+        )
+        self._acknowledge()
+
+    def _cluster(
+        self,
+        *,
+        vpc: ec2.IVpc,
+        instance_class: str,
+        instance_count: int,
+        serverless_min_capacity: float,
+        serverless_max_capacity: float,
+        backup_retention: Duration,
+        protect_data: bool,
+    ) -> docdb.DatabaseCluster:
+        """The cluster, with the parameter group that requires TLS.
+
+        ``engine_version`` is never changed in place: CloudFormation replaces the cluster on an
+        EngineVersion change (aws-cloudformation/cloudformation-coverage-roadmap#858) and an
+        in-place major version upgrade through a stack update fails (#2547). Upgrade by
+        restoring a snapshot into a new cluster (docs/architecture-known-issues.md).
+        """
         # tls=enabled makes the server refuse plaintext connections; audit_logs and
         # profiler must be on here for the CloudWatch exports below to carry anything.
         parameter_group = docdb.ClusterParameterGroup(
@@ -65,16 +114,11 @@ class DocumentDbCluster(Construct):
                 "profiler_threshold_ms": "200",
             },
         )
-
-        serverless = instance_class == "serverless"
-        self.cluster = docdb.DatabaseCluster(
+        serverless = instance_class == SERVERLESS
+        return docdb.DatabaseCluster(
             self,
             "Cluster",
-            # Never change this in place: CloudFormation replaces the cluster on an EngineVersion
-            # change (aws-cloudformation/cloudformation-coverage-roadmap#858) and an in-place
-            # major version upgrade through a stack update fails (#2547). Upgrade by restoring
-            # a snapshot into a new cluster (docs/architecture-known-issues.md).
-            engine_version="5.0.0",
+            engine_version=ENGINE_VERSION,
             master_user=docdb.Login(
                 username="taskly_admin", exclude_characters=EXCLUDED_PASSWORD_CHARACTERS
             ),
@@ -99,55 +143,35 @@ class DocumentDbCluster(Construct):
             removal_policy=RemovalPolicy.SNAPSHOT if protect_data else RemovalPolicy.DESTROY,
             copy_tags_to_snapshot=True,
         )
-        # The rotation below opens the cluster's port to the same group; going through
-        # `connections` lets CDK emit that ingress rule once instead of twice (a duplicate
-        # rule fails the deploy with InvalidPermission.Duplicate).
-        self.cluster.connections.allow_default_port_from(
-            client_security_group, "DocumentDB from Taskly functions"
-        )
-        instances: list[docdb.CfnDBInstance] = [
-            child for child in self.cluster.node.children if isinstance(child, docdb.CfnDBInstance)
-        ]
-        if serverless:
-            # CDK creates no instances for a serverless cluster (aws/aws-cdk#37011), and a
-            # cluster without instances accepts no connections: add db.serverless instances.
-            for index in range(1, instance_count + 1):
-                instance = docdb.CfnDBInstance(
-                    self,
-                    f"ServerlessInstance{index}",
-                    db_cluster_identifier=self.cluster.cluster_identifier,
-                    db_instance_class="db.serverless",
-                    preferred_maintenance_window="sun:05:30-sun:06:30",
-                )
-                acknowledge_lint(
-                    instance,
-                    {
-                        "E3620": "The linters' instance-class tables predate DocumentDB "
-                        "serverless; db.serverless is the documented class for serverless "
-                        "instances (describe-orderable-db-instance-options --db-instance-class "
-                        "db.serverless)",
-                    },
-                )
-                # Data lives in the cluster volume (snapshotted on removal when protected);
-                # instances are compute only, which is also CDK's default for them.
-                instance.apply_removal_policy(RemovalPolicy.DESTROY)
-                instances.append(instance)
-        self.instances: list[docdb.CfnDBInstance] = instances
-        assert self.cluster.secret is not None  # noqa: S101 - master_user always creates one
-        self.secret: secretsmanager.ISecret = self.cluster.secret
-        # cluster.secret is the attachment; the generated secret is the cluster's "Secret" child.
-        acknowledge_checkov(
-            self.cluster.node.find_child("Secret"),
-            {
-                "CKV_AWS_149": "Encrypted with the aws/secretsmanager key; only the tasks and "
-                "rotation functions of this account read it, so a customer managed key would "
-                "add cost without narrowing access",
-            },
-        )
 
-        # The hosted rotation function runs in the private subnets with the functions'
-        # security group: that SG is what the Secrets Manager endpoint and the cluster admit.
-        self.rotation = secretsmanager.SecretRotation(
+    def _serverless_instances(self, instance_count: int) -> list[docdb.CfnDBInstance]:
+        """CDK creates no instances for a serverless cluster (aws/aws-cdk#37011), and a
+        cluster without instances accepts no connections: add db.serverless instances."""
+        instances = []
+        for index in range(1, instance_count + 1):
+            instance = docdb.CfnDBInstance(
+                self,
+                f"ServerlessInstance{index}",
+                db_cluster_identifier=self.cluster.cluster_identifier,
+                db_instance_class="db.serverless",
+                preferred_maintenance_window="sun:05:30-sun:06:30",
+            )
+            # Data lives in the cluster volume (snapshotted on removal when protected);
+            # instances are compute only, which is also CDK's default for them.
+            instance.apply_removal_policy(RemovalPolicy.DESTROY)
+            instances.append(instance)
+        return instances
+
+    def _rotation(
+        self,
+        *,
+        vpc: ec2.IVpc,
+        client_security_group: ec2.ISecurityGroup,
+        rotation_interval: Duration,
+    ) -> secretsmanager.SecretRotation:
+        """The hosted rotation function runs in the private subnets with the functions'
+        security group: that SG is what the Secrets Manager endpoint and the cluster admit."""
+        rotation = secretsmanager.SecretRotation(
             self,
             "Rotation",
             application=secretsmanager.SecretRotationApplication.MONGODB_ROTATION_SINGLE_USER,
@@ -164,9 +188,32 @@ class DocumentDbCluster(Construct):
         # still being created: the rotation function then cannot reach the database, the
         # first rotation fails and the secret is left with a pending version. Wait for them.
         schedule = self.secret.node.find_child("RotationSchedule")
-        for instance in instances:
+        for instance in self.instances:
             schedule.node.add_dependency(instance)
+        return rotation
 
+    def _acknowledge(self) -> None:
+        """Every finding this construct acknowledges, with its reason."""
+        for instance in self.instances:
+            if instance.db_instance_class == "db.serverless":
+                acknowledge_lint(
+                    instance,
+                    {
+                        "E3620": "The linters' instance-class tables predate DocumentDB "
+                        "serverless; db.serverless is the documented class for serverless "
+                        "instances (describe-orderable-db-instance-options --db-instance-class "
+                        "db.serverless)",
+                    },
+                )
+        # cluster.secret is the attachment; the generated secret is the cluster's "Secret" child.
+        acknowledge_checkov(
+            self.cluster.node.find_child("Secret"),
+            {
+                "CKV_AWS_149": "Encrypted with the aws/secretsmanager key; only the tasks and "
+                "rotation functions of this account read it, so a customer managed key would "
+                "add cost without narrowing access",
+            },
+        )
         log_export_reasons = {
             f"AwsSolutions-DOC5[LogExport::{event}]": "DocumentDB exports only the audit and "
             f"profiler logs; with audit_logs=enabled the audit export records {event} events"

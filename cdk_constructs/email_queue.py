@@ -73,7 +73,11 @@ class EmailQueue(Construct):
             max_concurrency=max_concurrency,
         )
         self.queue.grant_consume_messages(consumer)
-        self.dead_letter_alarm = cloudwatch.Alarm(
+        self.dead_letter_alarm = self._dead_letter_alarm()
+        self._acknowledge()
+
+    def _dead_letter_alarm(self) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
             self,
             "DeadLetterAlarm",
             alarm_description="Emails failed repeatedly and wait in the dead-letter queue: "
@@ -86,6 +90,9 @@ class EmailQueue(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+
+    def _acknowledge(self) -> None:
+        """Every finding this construct acknowledges, with its reason."""
         for queue in (self.queue, self.dead_letter_queue):
             resource = queue.node.default_child
             assert isinstance(resource, sqs.CfnQueue)  # noqa: S101 - Queue's own resource

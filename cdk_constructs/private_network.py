@@ -105,12 +105,49 @@ class PrivateNetwork(Construct):
         self.nat_gateway_ids: list[str] = [] if instance_nat else nat_ids
         self.nat_instance_ids: list[str] = nat_ids if instance_nat else []
 
-        self.flow_log_group = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=flow_log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
+        self.flow_log_group = self._flow_logs(flow_log_retention)
+        self.lambda_security_group = self._lambda_security_group(nat_provider)
+        self._acknowledge(nat_provider)
+
+    def _flow_logs(self, retention: logs.RetentionDays) -> logs.LogGroup:
+        """Every accepted and rejected flow of the VPC, in a log group of its own."""
+        log_group = logs.LogGroup(
+            self, "FlowLogs", retention=retention, removal_policy=RemovalPolicy.DESTROY
         )
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+        return log_group
+
+    def _lambda_security_group(self, nat_provider: ec2.NatProvider) -> ec2.SecurityGroup:
+        """Functions need HTTPS to AWS APIs (endpoints or NAT); the DocumentDB egress rule is
+        added by the data stack, scoped to the cluster's security group."""
+        group = ec2.SecurityGroup(
+            self,
+            "LambdaSecurityGroup",
+            vpc=self.vpc,
+            description="Taskly Lambda functions: HTTPS out, DocumentDB in the VPC",
+            allow_all_outbound=False,
+        )
+        group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS_PORT), "HTTPS to AWS APIs and SES"
+        )
+        if isinstance(nat_provider, ec2.NatInstanceProviderV2):
+            # The provider admits nothing by default (OUTBOUND_ONLY): open exactly what the
+            # functions send through it.
+            nat_provider.security_group.add_ingress_rule(
+                group,
+                ec2.Port.tcp(HTTPS_PORT),
+                "HTTPS from Taskly functions, forwarded to AWS APIs",
+            )
+            for instance in nat_provider.gateway_instances:
+                _harden_nat_instance(instance)
+        return group
+
+    def _acknowledge(self, nat_provider: ec2.NatProvider) -> None:
+        """Every finding this construct acknowledges, with its reason."""
         acknowledge_checkov(
             self.flow_log_group,
             {
@@ -118,34 +155,28 @@ class PrivateNetwork(Construct):
                 "CloudWatch Logs encrypts them at rest with service keys",
             },
         )
-        self.vpc.add_flow_log(
-            "FlowLog",
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
-            traffic_type=ec2.FlowLogTrafficType.ALL,
-        )
-
-        # Functions need HTTPS to AWS APIs (endpoints or NAT); the DocumentDB egress rule is
-        # added by the data stack, scoped to the cluster's security group.
-        self.lambda_security_group = ec2.SecurityGroup(
-            self,
-            "LambdaSecurityGroup",
-            vpc=self.vpc,
-            description="Taskly Lambda functions: HTTPS out, DocumentDB in the VPC",
-            allow_all_outbound=False,
-        )
-        self.lambda_security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS_PORT), "HTTPS to AWS APIs and SES"
-        )
         if isinstance(nat_provider, ec2.NatInstanceProviderV2):
-            # The provider admits nothing by default (OUTBOUND_ONLY): open exactly what the
-            # functions send through it.
-            nat_provider.security_group.add_ingress_rule(
-                self.lambda_security_group,
-                ec2.Port.tcp(HTTPS_PORT),
-                "HTTPS from Taskly functions, forwarded to AWS APIs",
-            )
             for instance in nat_provider.gateway_instances:
-                _harden_nat_instance(instance)
+                resource = instance.instance
+                acknowledge(resource, NAT_INSTANCE_REASONS)
+                acknowledge_lint(
+                    resource,
+                    {
+                        "W9010": "The AMI is pinned on purpose (StageConfig "
+                        "network.nat_instance_ami): an SSM parameter or a mapping resolved at "
+                        "deploy time would move the instance to every new image and replace it "
+                        "under unrelated deploys",
+                    },
+                )
+                acknowledge_checkov(
+                    resource,
+                    {
+                        "CKV_AWS_88": "A NAT instance forwards the private subnets' traffic to "
+                        "the internet and needs a public address for that; its security group "
+                        "admits only HTTPS from the functions' group and nothing from the "
+                        "internet",
+                    },
+                )
 
 
 def _nat_provider(instance_type: str | None, ami: str | None) -> ec2.NatProvider:
@@ -194,23 +225,6 @@ def _nat_user_data() -> ec2.UserData:
 def _harden_nat_instance(instance: ec2.Instance) -> None:
     Aspects.of(instance).add(ec2.InstanceRequireImdsv2Aspect())
     resource = instance.instance
-    acknowledge(resource, NAT_INSTANCE_REASONS)
-    acknowledge_lint(
-        resource,
-        {
-            "W9010": "The AMI is pinned on purpose (StageConfig network.nat_instance_ami): an "
-            "SSM parameter or a mapping resolved at deploy time would move the instance to "
-            "every new image and replace it under unrelated deploys",
-        },
-    )
-    acknowledge_checkov(
-        resource,
-        {
-            "CKV_AWS_88": "A NAT instance forwards the private subnets' traffic to the internet "
-            "and needs a public address for that; its security group admits only HTTPS from "
-            "the functions' group and nothing from the internet",
-        },
-    )
     resource.ebs_optimized = True
     resource.block_device_mappings = [
         ec2.CfnInstance.BlockDeviceMappingProperty(

@@ -102,9 +102,6 @@ class StranglerHttpApi(Construct):
         if unknown:
             raise ValueError(f"routes name services without a function: {', '.join(unknown)}")
 
-        jwt = authorizers.HttpUserPoolAuthorizer(
-            "CognitoAccessToken", user_pool, user_pool_clients=[user_pool_client]
-        )
         self.http_api = apigw.HttpApi(
             self,
             "Api",
@@ -118,13 +115,6 @@ class StranglerHttpApi(Construct):
             # Protected stages keep the trail of who called the API after the stack is gone.
             removal_policy=removal_policy(keep=retain_access_logs),
         )
-        acknowledge_checkov(
-            self.access_logs,
-            {
-                "CKV_AWS_158": "Access-log lines hold method, route, status and latency, no "
-                "tokens or bodies; CloudWatch Logs encrypts them at rest with service keys",
-            },
-        )
         self.stage = apigw.HttpStage(
             self,
             "DefaultStage",
@@ -135,56 +125,15 @@ class StranglerHttpApi(Construct):
             ),
             access_log_settings=_JsonAccessLogs(self.access_logs),
         )
-
-        service_integrations = {
-            name: integrations.HttpLambdaIntegration(f"{_pascal(name)}Integration", target)
-            for name, target in sorted(services.items())
-        }
-        self.routes: dict[str, apigw.HttpRoute] = {}
-        # Authorization is set on each route, not as the API's default: CDK would copy a
-        # default scope onto the public and legacy routes too, where scopes mean nothing.
-        for route in routes:
-            (created,) = self.http_api.add_routes(
-                path=route.path,
-                methods=[apigw.HttpMethod(route.method)],
-                integration=service_integrations[route.service],
-                authorizer=apigw.HttpNoneAuthorizer() if route.public else jwt,
-                authorization_scopes=None if route.public else [required_scope],
-            )
-            self.routes[f"{route.method} {route.path}"] = created
-            if route.public:
-                acknowledge(
-                    created,
-                    {
-                        "AwsSolutions-APIG4": f"{route.method} {route.path} is public by "
-                        "design in the route table (a liveness check that reads no data)",
-                    },
-                )
-
-        legacy = integrations.HttpUrlIntegration(
-            "LegacyIntegration",
-            f"https://{legacy_origin_domain}/api/{{proxy}}",
-            method=apigw.HttpMethod.ANY,
-            # CloudFront sends the origin-verify secret to this API on every request; an HTTP
-            # proxy integration forwards all headers, so without this the legacy backend (and
-            # its logs) would receive the secret. x-origin-verify is not one of HTTP APIs'
-            # reserved headers, so parameter mapping may remove it.
-            parameter_mapping=apigw.ParameterMapping().remove_header(ORIGIN_VERIFY_HEADER),
+        self.routes = self._migrated_routes(
+            routes,
+            services,
+            authorizer=authorizers.HttpUserPoolAuthorizer(
+                "CognitoAccessToken", user_pool, user_pool_clients=[user_pool_client]
+            ),
+            required_scope=required_scope,
         )
-        (self.legacy_route,) = self.http_api.add_routes(
-            path=LEGACY_PROXY_PATH,
-            methods=[apigw.HttpMethod.ANY],
-            integration=legacy,
-            authorizer=apigw.HttpNoneAuthorizer(),
-        )
-        acknowledge(
-            self.legacy_route,
-            {
-                "AwsSolutions-APIG4": "Routes not migrated yet pass through unchanged, "
-                "Authorization header included: the legacy backend authenticates them "
-                "exactly as it did before the migration",
-            },
-        )
+        self.legacy_route = self._legacy_route(legacy_origin_domain)
         self.legacy_route_key = LEGACY_ROUTE_KEY
         self._route_metrics(
             self.legacy_route,
@@ -195,6 +144,85 @@ class StranglerHttpApi(Construct):
         stack = Stack.of(self)
         self.domain_name: str = (
             f"{self.http_api.api_id}.execute-api.{stack.region}.{stack.url_suffix}"
+        )
+        self._acknowledge(routes)
+
+    def _migrated_routes(
+        self,
+        routes: Sequence[MigratedRoute],
+        services: Mapping[str, lambda_.IFunction],
+        *,
+        authorizer: apigw.IHttpRouteAuthorizer,
+        required_scope: str,
+    ) -> dict[str, apigw.HttpRoute]:
+        """One route per table row, to its service's function, keyed ``"METHOD /path"``.
+
+        Authorization is set on each route, not as the API's default: CDK would copy a default
+        scope onto the public and legacy routes too, where scopes mean nothing.
+        """
+        service_integrations = {
+            name: integrations.HttpLambdaIntegration(f"{_pascal(name)}Integration", target)
+            for name, target in sorted(services.items())
+        }
+        created_routes: dict[str, apigw.HttpRoute] = {}
+        for route in routes:
+            (created,) = self.http_api.add_routes(
+                path=route.path,
+                methods=[apigw.HttpMethod(route.method)],
+                integration=service_integrations[route.service],
+                authorizer=apigw.HttpNoneAuthorizer() if route.public else authorizer,
+                authorization_scopes=None if route.public else [required_scope],
+            )
+            created_routes[f"{route.method} {route.path}"] = created
+        return created_routes
+
+    def _legacy_route(self, legacy_origin_domain: str) -> apigw.HttpRoute:
+        """``ANY /api/{proxy+}`` to the legacy backend, without CloudFront's origin secret.
+
+        CloudFront sends the origin-verify secret to this API on every request; an HTTP proxy
+        integration forwards all headers, so without the mapping the legacy backend (and its
+        logs) would receive the secret. x-origin-verify is not one of HTTP APIs' reserved
+        headers, so parameter mapping may remove it.
+        """
+        legacy = integrations.HttpUrlIntegration(
+            "LegacyIntegration",
+            f"https://{legacy_origin_domain}/api/{{proxy}}",
+            method=apigw.HttpMethod.ANY,
+            parameter_mapping=apigw.ParameterMapping().remove_header(ORIGIN_VERIFY_HEADER),
+        )
+        (route,) = self.http_api.add_routes(
+            path=LEGACY_PROXY_PATH,
+            methods=[apigw.HttpMethod.ANY],
+            integration=legacy,
+            authorizer=apigw.HttpNoneAuthorizer(),
+        )
+        return route
+
+    def _acknowledge(self, routes: Sequence[MigratedRoute]) -> None:
+        """Every finding this construct acknowledges, with its reason."""
+        acknowledge_checkov(
+            self.access_logs,
+            {
+                "CKV_AWS_158": "Access-log lines hold method, route, status and latency, no "
+                "tokens or bodies; CloudWatch Logs encrypts them at rest with service keys",
+            },
+        )
+        for route in routes:
+            if route.public:
+                acknowledge(
+                    self.routes[f"{route.method} {route.path}"],
+                    {
+                        "AwsSolutions-APIG4": f"{route.method} {route.path} is public by "
+                        "design in the route table (a liveness check that reads no data)",
+                    },
+                )
+        acknowledge(
+            self.legacy_route,
+            {
+                "AwsSolutions-APIG4": "Routes not migrated yet pass through unchanged, "
+                "Authorization header included: the legacy backend authenticates them "
+                "exactly as it did before the migration",
+            },
         )
 
     def _route_metrics(
