@@ -8,8 +8,10 @@ selects the StageConfig; ``-c taskly:<section>.<field>=<value>`` overrides one v
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from aws_cdk import App, Aws, Duration, Environment, Tags, Validations
 from aws_cdk import aws_cloudfront as cloudfront
@@ -34,8 +36,10 @@ from stacks.config import (
     ConfigError,
     StageConfig,
     apply_overrides,
+    context_overrides,
     stage_config,
 )
+from stacks.config.overrides import check_override_arguments
 from stacks.data_stack import DataStack
 from stacks.dms_account_roles_stack import STACK_NAME as DMS_ROLES_STACK
 from stacks.dms_account_roles_stack import DmsAccountRolesStack
@@ -43,8 +47,6 @@ from stacks.edge_stack import EdgeStack
 from stacks.migration_stack import MigrationStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
-
-OVERRIDE_PREFIX = "taskly:"
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,46 @@ def load_config(app: App) -> StageConfig:
     name = str(app.node.try_get_context("stage") or "dev")
     account = app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION")
+    check_override_arguments(cdk_cli_arguments())
     config = stage_config(name, account=account, region=region)
-    overrides = {
-        key.removeprefix(OVERRIDE_PREFIX): app.node.try_get_context(key)
-        for key in app.node.get_all_context()
-        if key.startswith(OVERRIDE_PREFIX)
-    }
-    return apply_overrides(config, overrides)
+    return apply_overrides(config, context_overrides(app.node.get_all_context()))
+
+
+def cdk_cli_arguments(pid: int | None = None) -> list[str]:
+    """The arguments of the ``cdk`` processes this app runs under (empty when there is none).
+
+    The CLI drops a ``-c`` argument that is not an assignment before the app sees its
+    context; this is where the app can still find it. Read from /proc (Linux) or ``ps``.
+    """
+    arguments: list[str] = []
+    pid = os.getppid() if pid is None else pid
+    for _ in range(8):
+        argv, parent = _process(pid)
+        if any(item.endswith("cdk") or "aws-cdk" in item for item in argv):
+            arguments.extend(argv)
+        if parent <= 1:
+            break
+        pid = parent
+    return arguments
+
+
+def _process(pid: int) -> tuple[list[str], int]:
+    """``pid``'s arguments and parent id; ([], 0) when the system does not tell."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        if proc.is_dir():
+            argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+            return [item for item in argv if item], parent
+        out = subprocess.run(  # noqa: S603 - fixed program, numeric argument
+            ["/bin/ps", "-o", "ppid=", "-o", "args=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        return out[1:], int(out[0])
+    except (OSError, ValueError, IndexError, subprocess.CalledProcessError):
+        return [], 0
 
 
 def compose(app: App, config: StageConfig) -> TasklyStage:
