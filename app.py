@@ -29,11 +29,18 @@ from cdk_constructs.retention import retention_days
 from stacks.alerts_stack import AlertsStack
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
-from stacks.compute_stack import CA_BUNDLE, DOCDB_DATABASE, METRICS_NAMESPACE, ComputeStack
+from stacks.compute_stack import (
+    CA_BUNDLE,
+    DOCDB_DATABASE,
+    METRICS_NAMESPACE,
+    ComputeInputs,
+    ComputeStack,
+)
 from stacks.config import (
     ACCOUNT_PLACEHOLDER,
     REPOSITORY,
     ConfigError,
+    FunctionSettings,
     StageConfig,
     apply_overrides,
     context_overrides,
@@ -178,13 +185,15 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         env=env,
         description="Taskly compute: canary-deployed functions, strangler HTTP API, email queue",
         settings=config.compute,
-        vpc=network.vpc,
-        lambda_security_group=network.lambda_security_group,
-        docdb_secret=data.docdb_secret,
-        idempotency_table=data.idempotency_table,
-        user_pool=auth.user_pool,
-        user_pool_client=auth.spa_client,
-        api_scope=auth.api_scope_name,
+        inputs=ComputeInputs(
+            vpc=network.vpc,
+            lambda_security_group=network.lambda_security_group,
+            docdb_secret=data.docdb_secret,
+            idempotency_table=data.idempotency_table,
+            user_pool=auth.user_pool,
+            user_pool_client=auth.spa_client,
+            api_scope=auth.api_scope_name,
+        ),
         protect_data=config.data.protect_data,
     )
     # Compute no longer imports the app-state table's ARN (preferences moved to the shared
@@ -223,9 +232,12 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
     notify(alerts.alarm_topic, *compute_alarms)
     # Drawn on each function's concurrency graph: what caps it, where anything does.
     concurrency_limits: dict[str, dict[str, int | None]] = {
-        "tasks": {"reserved_concurrency": config.compute.tasks.reserved_concurrency},
-        "profile": {"reserved_concurrency": config.compute.profile.reserved_concurrency},
-        "email_worker": {"max_concurrency": config.compute.email_worker.max_concurrency},
+        name: (
+            {"reserved_concurrency": settings.reserved_concurrency}
+            if isinstance(settings, FunctionSettings)
+            else {"max_concurrency": settings.max_concurrency}
+        )
+        for name, settings in config.compute.functions.items()
     }
     monitoring = MonitoringStack(
         app,

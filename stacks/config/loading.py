@@ -12,9 +12,16 @@ import types
 import typing
 from typing import Any, cast
 
+from stacks import services
 from stacks.config import stages
 from stacks.config.rules import ACCOUNT_PLACEHOLDER, ConfigError, _fail
-from stacks.config.schema import StageConfig, _check_environment
+from stacks.config.schema import (
+    SERVICE_TABLES,
+    StageConfig,
+    _check_environment,
+    default_settings,
+    settings_type,
+)
 
 # Set by stage_config's arguments, never by the stage file or an override.
 _ENVIRONMENT_FIELDS = ("name", "account", "region")
@@ -97,20 +104,23 @@ def _field_values(
     """``cls``'s field values from a TOML table: no unknown, missing or mistyped key.
 
     A field with a default, or an optional (``X | None``) one, may be left out; TOML has no
-    null, so leaving an optional key out is how a file says "unset".
+    null, so leaving an optional key out is how a file says "unset". A field marked
+    ``SERVICE_TABLES`` is read from one sub-table per service instead (``_service_tables``).
     """
     if not isinstance(table, dict):
         _fail(path, table, "a table")
     hints = typing.get_type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if f.name not in skip]
-    names = sorted(f.name for f in fields)
+    tables = [f for f in fields if f.metadata.get(SERVICE_TABLES)]
+    fields = [f for f in fields if f not in tables]
+    names = sorted([f.name for f in fields] + [e.name for e in services.SERVICES if tables])
     for key in table:
         if key not in names:
             where = f"[{path}]" if path else "the top level"
             raise ConfigError(
                 f"unknown key {_dotted(path, key)!r}; valid keys in {where}: {', '.join(names)}"
             )
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {f.name: _service_tables(table, path) for f in tables}
     for f in fields:
         dotted = _dotted(path, f.name)
         if f.name in table:
@@ -119,6 +129,21 @@ def _field_values(
             if not _is_optional(hints[f.name]):
                 raise ConfigError(f"missing key {dotted!r}; expected {_describe(hints[f.name])}")
             values[f.name] = None
+    return values
+
+
+def _service_tables(table: dict[str, Any], path: str) -> dict[str, Any]:
+    """One settings table per service: ``[<path>.<service>]`` over the entry's defaults."""
+    values: dict[str, Any] = {}
+    for entry in services.SERVICES:
+        given = table.get(entry.name, {})
+        if not isinstance(given, dict):
+            _fail(_dotted(path, entry.name), given, "a table")
+        values[entry.name] = _build(
+            settings_type(entry),
+            {**default_settings(entry), **given},
+            path=_dotted(path, entry.name),
+        )
     return values
 
 

@@ -9,6 +9,7 @@ import re
 import typing
 from typing import Any
 
+from stacks import services
 from stacks.config.loading import (
     _ENVIRONMENT_FIELDS,
     _describe,
@@ -17,7 +18,7 @@ from stacks.config.loading import (
     _typed,
 )
 from stacks.config.rules import ConfigError, _fail
-from stacks.config.schema import StageConfig
+from stacks.config.schema import SERVICE_TABLES, StageConfig, settings_type
 
 # Context keys with this prefix are stage overrides: -c taskly:compute.tasks.memory_mb=512.
 OVERRIDE_PREFIX = "taskly:"
@@ -33,7 +34,10 @@ def _override_keys() -> dict[str, Any]:
             if not prefix and item.name in _ENVIRONMENT_FIELDS:
                 continue
             path = _dotted(prefix, item.name)
-            if dataclasses.is_dataclass(hints[item.name]):
+            if item.metadata.get(SERVICE_TABLES):
+                for entry in services.SERVICES:
+                    walk(settings_type(entry), _dotted(prefix, entry.name))
+            elif dataclasses.is_dataclass(hints[item.name]):
                 walk(hints[item.name], path)
             else:
                 keys[path] = hints[item.name]
@@ -83,6 +87,15 @@ def _override_value(raw: object, hint: Any, key: str, path: str) -> Any:
 def _replaced(config: Any, parts: list[str], value: object) -> Any:
     """``config`` with the field at ``parts`` set to ``value`` (validated on the way back)."""
     head, *rest = parts
+    if isinstance(config, dict):
+        return {**config, head: value if not rest else _replaced(config[head], rest, value)}
+    names = {item.name for item in dataclasses.fields(config)}
+    if head not in names:
+        # A service's table: it lives in the field marked SERVICE_TABLES.
+        (tables,) = (f.name for f in dataclasses.fields(config) if f.metadata.get(SERVICE_TABLES))
+        return dataclasses.replace(
+            config, **{tables: _replaced(getattr(config, tables), parts, value)}
+        )
     new = value if not rest else _replaced(getattr(config, head), rest, value)
     return dataclasses.replace(config, **{head: new})
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from stacks import services
 from stacks.config.rules import (
     _ACCOUNT,
     _AMI,
@@ -44,6 +45,7 @@ from stacks.config.rules import (
     _is_private_range,
 )
 from stacks.config.stages import STAGES, stack_name
+from stacks.services import Service
 
 _SECTIONS = ("network", "data", "auth", "compute", "edge", "ops", "migration")
 
@@ -205,11 +207,30 @@ class WorkerSettings(_Sizing):
         _check_range(f"{prefix}.max_concurrency", self.max_concurrency, 2, 1000)
 
 
+# Marks the field that holds one settings table per service (ComputeConfig.functions).
+SERVICE_TABLES = "service_tables"
+
+
+def settings_type(entry: Service) -> type[FunctionSettings] | type[WorkerSettings]:
+    """The settings table a service takes: an HTTP function's or a queue consumer's."""
+    return FunctionSettings if entry.http else WorkerSettings
+
+
+def default_settings(entry: Service) -> dict[str, int]:
+    """The values of ``[compute.<service>]`` a stage file may leave out (the entry's)."""
+    values = {"memory_mb": entry.memory_mb, "timeout_seconds": entry.timeout_seconds}
+    if not entry.http:
+        values["max_concurrency"] = entry.max_concurrency
+    elif entry.docdb_max_pool_size is not None:
+        values["docdb_max_pool_size"] = entry.docdb_max_pool_size
+    return values
+
+
 @dataclass(frozen=True, kw_only=True)
 class ComputeConfig:
-    tasks: FunctionSettings
-    profile: FunctionSettings
-    email_worker: WorkerSettings
+    # One [compute.<service>] table per entry of stacks.services.SERVICES, keyed by its name
+    # (the loader and the overrides read these tables in place of a field; SERVICE_TABLES).
+    functions: dict[str, FunctionSettings | WorkerSettings] = field(metadata={SERVICE_TABLES: True})
     deployment_config: str
     legacy_origin_domain: str
     sender_email: str
@@ -246,19 +267,39 @@ class ComputeConfig:
     # 512 MB; no function here configures any of those (CanaryFunction exposes none of them).
     snap_start: bool = False
 
+    def function(self, name: str) -> FunctionSettings:
+        """The settings of the HTTP service ``name``."""
+        settings = self.functions[name]
+        if not isinstance(settings, FunctionSettings):
+            raise TypeError(f"{name} is not an HTTP service")
+        return settings
+
+    def worker(self, name: str) -> WorkerSettings:
+        """The settings of the queue consumer ``name``."""
+        settings = self.functions[name]
+        if not isinstance(settings, WorkerSettings):
+            raise TypeError(f"{name} is not a queue consumer")
+        return settings
+
     def database_functions(self) -> list[tuple[str, FunctionSettings]]:
         """The API functions that connect to a database (``docdb_max_pool_size`` set)."""
-        functions = [(name, getattr(self, name)) for name in ("tasks", "profile")]
+        functions = [(entry.name, self.function(entry.name)) for entry in services.http()]
         return [(name, fn) for name, fn in functions if fn.docdb_max_pool_size is not None]
 
     def validate(self, prefix: str) -> None:
-        for name in ("tasks", "profile", "email_worker"):
-            getattr(self, name).validate(f"{prefix}.{name}")
-        for name in ("tasks", "profile"):
-            # API Gateway gives up on an integration after 30 seconds.
-            _check_range(
-                f"{prefix}.{name}.timeout_seconds", getattr(self, name).timeout_seconds, 1, 29
-            )
+        for entry in services.SERVICES:
+            settings = self.functions.get(entry.name)
+            if not isinstance(settings, settings_type(entry)):
+                _fail(f"{prefix}.{entry.name}", settings, f"a [compute.{entry.name}] table")
+            settings.validate(f"{prefix}.{entry.name}")
+            if entry.http:
+                # API Gateway gives up on an integration after 30 seconds.
+                _check_range(
+                    f"{prefix}.{entry.name}.timeout_seconds", settings.timeout_seconds, 1, 29
+                )
+        unknown = sorted(set(self.functions) - {entry.name for entry in services.SERVICES})
+        if unknown:
+            _fail(f"{prefix}.{unknown[0]}", unknown[0], "a service of stacks/services.py")
         _check_choice(f"{prefix}.deployment_config", self.deployment_config, DEPLOYMENT_CONFIGS)
         _check_domain(f"{prefix}.legacy_origin_domain", self.legacy_origin_domain)
         _check_email(f"{prefix}.sender_email", self.sender_email)
@@ -571,8 +612,11 @@ class StageConfig:
         )
 
     def _check_docdb_connection_budget(self) -> None:
-        for service in ("tasks", "profile"):
-            if getattr(self.compute, service).docdb_max_pool_size is None:
+        for entry in services.SERVICES:
+            if "database" not in entry.uses:
+                continue
+            service = entry.name
+            if self.compute.function(service).docdb_max_pool_size is None:
                 _fail(
                     f"{self.name}.compute.{service}.docdb_max_pool_size",
                     None,
@@ -641,6 +685,5 @@ class StageConfig:
     def total_reserved_concurrency(self) -> int:
         """What the stage takes out of the account's unreserved Lambda concurrency."""
         return sum(
-            settings.reserved_concurrency or 0
-            for settings in (self.compute.tasks, self.compute.profile)
+            self.compute.function(entry.name).reserved_concurrency or 0 for entry in services.http()
         )

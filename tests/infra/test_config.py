@@ -371,7 +371,12 @@ def test_a_good_override_is_parsed_for_its_field(key: str, raw: object, expected
 
     value: object = config
     for part in key.split("."):
-        value = getattr(value, part)
+        # A service's table sits in ComputeConfig.functions under the service's name.
+        value = (
+            value.functions[part]
+            if part in getattr(value, "functions", {})
+            else getattr(value, part)
+        )
     assert value == expected
 
 

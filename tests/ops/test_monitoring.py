@@ -198,7 +198,7 @@ def test_each_function_row(dev: SynthesizedStage, service: str) -> None:
     # concurrency; dev reserves nothing for the API functions, so they have no line
     compute = stage_config("dev", account=None, region=None).compute
     expected = (
-        [("SQS maximum concurrency", compute.email_worker.max_concurrency)]
+        [("SQS maximum concurrency", compute.worker("email_worker").max_concurrency)]
         if service == "email_worker"
         else []
     )
