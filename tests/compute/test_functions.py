@@ -87,7 +87,7 @@ def test_environment_names_every_variable_the_runtime_reads(stage: SynthesizedSt
     assert environments["tasks"]["DOCDB_CA_FILE"] == CA_BUNDLE_PATH
     # the pool the stage's DocumentDB connection budget counts
     for service in ("tasks", "profile"):
-        pool = getattr(stage.config.compute, service).docdb_max_pool_size
+        pool = stage.config.compute.function(service).docdb_max_pool_size
         assert environments[service]["DOCDB_MAX_POOL_SIZE"] == str(pool)
     assert environments["email_worker"]["SENDER_EMAIL"] == stage.config.compute.sender_email
     for service, variables in environments.items():
