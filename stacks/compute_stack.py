@@ -113,7 +113,7 @@ class ComputeStack(Stack):
         self._inputs = inputs
         self._routes = table
         # CloudFront sends this value in x-origin-verify; direct execute-api callers lack it.
-        self.origin_verify = OriginVerifySecret(self, "OriginVerify", retain=protect_data)
+        self.origin_verify = OriginVerifySecret(self, "OriginVerify", protect_data=protect_data)
         # "New functions use the legacy database until the end": the connection secret is the
         # configured one (e.g. the legacy MongoDB's) instead of the DocumentDB cluster's.
         self._database_secret_arn = settings.tasks_db_secret_arn or inputs.docdb_secret.secret_arn
@@ -202,7 +202,7 @@ class ComputeStack(Stack):
             "SenderIdentity",
             sender=self._settings.sender_email,
             identity=self._settings.ses_identity_arn or self._settings.ses_identity_name,
-            retain=protect_data,
+            protect_data=protect_data,
         )
         for entry in services.SERVICES:
             function = self.functions[entry.name]
@@ -238,7 +238,7 @@ class ComputeStack(Stack):
             throttle_rate_limit=settings.throttle_rate_limit,
             throttle_burst_limit=settings.throttle_burst_limit,
             access_log_retention=retention_days(settings.access_log_retention_days),
-            retain_access_logs=protect_data,
+            protect_data=protect_data,
         )
         self.http_api = self.api.http_api
         self.api_domain_name: str = self.api.domain_name

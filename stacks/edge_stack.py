@@ -83,9 +83,9 @@ class EdgeStack(Stack):
         if rollback_minimum_requests < 1:
             raise ValueError("EdgeStack: rollback_minimum_requests must be at least 1")
         logs_bucket = EdgeLogBucket(
-            self, "AccessLogs", retain=protect_data, retention_days=access_log_retention_days
+            self, "AccessLogs", protect_data=protect_data, retention_days=access_log_retention_days
         ).bucket
-        self.spa = SpaSite(self, "Spa", retain=protect_data, access_log_bucket=logs_bucket)
+        self.spa = SpaSite(self, "Spa", protect_data=protect_data, access_log_bucket=logs_bucket)
         self.cutover = WeightedCutover(
             self,
             "Cutover",

@@ -167,7 +167,7 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
     app = App(context=_app_context(), outdir=str(outdir))
     env = Environment(account=ACCOUNT, region=REGION)
     upstream = Stack(app, "Taskly-test-Upstream", env=env)
-    secret = OriginVerifySecret(upstream, "OriginVerify", retain=False).secret
+    secret = OriginVerifySecret(upstream, "OriginVerify", protect_data=False).secret
     common: dict[str, Any] = {
         "env": env,
         "api_domain": API_DOMAIN,
