@@ -5,14 +5,17 @@ SHELL := /bin/bash
 MAKEFLAGS += --no-print-directory
 
 STAGE ?= dev
-STAGES := dev staging prod
+# Lambda runs Python 3.13; use it locally when present so tests see the same interpreter.
+PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
+# The stages and the stack-name prefix live in stacks/config/stages.py (standard library only,
+# run as a script: milliseconds); STACK_PREFIX is expanded only where a recipe uses it.
+STAGES := $(shell $(PYTHON) stacks/config/stages.py stages)
+STACK_PREFIX = $(shell $(PYTHON) stacks/config/stages.py prefix $(STAGE))
 # An unknown stage stops make at once, in one line, before anything is installed or run
 # (app.py checks it again for direct `npx cdk` use).
 ifneq ($(words $(STAGE))$(filter $(STAGE),$(STAGES)),1$(STAGE))
 $(error unknown stage '$(STAGE)'; choose one of: $(STAGES))
 endif
-# Lambda runs Python 3.13; use it locally when present so tests see the same interpreter.
-PYTHON ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # Where `make synth` writes the cloud assembly (the CLI's default; the cost report reads it).

@@ -8,11 +8,13 @@ selects the StageConfig; ``-c taskly:<section>.<field>=<value>`` overrides one v
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from aws_cdk import App, Aws, Duration, Environment, Tags, Validations
-from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import App, Environment, Tags, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
@@ -27,15 +29,23 @@ from cdk_constructs.retention import retention_days
 from stacks.alerts_stack import AlertsStack
 from stacks.auth_stack import AuthStack
 from stacks.cicd_stack import CicdConfigError, CicdSettings, CicdStack
-from stacks.compute_stack import CA_BUNDLE, DOCDB_DATABASE, METRICS_NAMESPACE, ComputeStack
+from stacks.compute_stack import (
+    CA_BUNDLE,
+    DOCDB_DATABASE,
+    METRICS_NAMESPACE,
+    ComputeInputs,
+    ComputeStack,
+)
 from stacks.config import (
-    ACCOUNT_PLACEHOLDER,
     REPOSITORY,
     ConfigError,
+    FunctionSettings,
     StageConfig,
     apply_overrides,
+    context_overrides,
     stage_config,
 )
+from stacks.config.overrides import check_override_arguments
 from stacks.data_stack import DataStack
 from stacks.dms_account_roles_stack import STACK_NAME as DMS_ROLES_STACK
 from stacks.dms_account_roles_stack import DmsAccountRolesStack
@@ -43,8 +53,6 @@ from stacks.edge_stack import EdgeStack
 from stacks.migration_stack import MigrationStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
-
-OVERRIDE_PREFIX = "taskly:"
 
 
 @dataclass(frozen=True)
@@ -66,13 +74,46 @@ def load_config(app: App) -> StageConfig:
     name = str(app.node.try_get_context("stage") or "dev")
     account = app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION")
+    check_override_arguments(cdk_cli_arguments())
     config = stage_config(name, account=account, region=region)
-    overrides = {
-        key.removeprefix(OVERRIDE_PREFIX): app.node.try_get_context(key)
-        for key in app.node.get_all_context()
-        if key.startswith(OVERRIDE_PREFIX)
-    }
-    return apply_overrides(config, overrides)
+    return apply_overrides(config, context_overrides(app.node.get_all_context()))
+
+
+def cdk_cli_arguments(pid: int | None = None) -> list[str]:
+    """The arguments of the ``cdk`` processes this app runs under (empty when there is none).
+
+    The CLI drops a ``-c`` argument that is not an assignment before the app sees its
+    context; this is where the app can still find it. Read from /proc (Linux) or ``ps``.
+    """
+    arguments: list[str] = []
+    pid = os.getppid() if pid is None else pid
+    for _ in range(8):
+        argv, parent = _process(pid)
+        if any(item.endswith("cdk") or "aws-cdk" in item for item in argv):
+            arguments.extend(argv)
+        if parent <= 1:
+            break
+        pid = parent
+    return arguments
+
+
+def _process(pid: int) -> tuple[list[str], int]:
+    """``pid``'s arguments and parent id; ([], 0) when the system does not tell."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        if proc.is_dir():
+            argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+            return [item for item in argv if item], parent
+        out = subprocess.run(  # noqa: S603 - fixed program, numeric argument
+            ["/bin/ps", "-o", "ppid=", "-o", "args=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        return out[1:], int(out[0])
+    except (OSError, ValueError, IndexError, subprocess.CalledProcessError):
+        return [], 0
 
 
 def compose(app: App, config: StageConfig) -> TasklyStage:
@@ -84,10 +125,9 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         config.stack_name("Alerts"),
         env=env,
         description="Taskly alerts: encrypted alarm topic with email subscriptions, monthly budget",
-        email_recipients=config.ops.alarm_emails,
-        monthly_budget_usd=config.ops.monthly_budget_usd,
-        stage_tag=config.name if config.ops.budget_filter_by_stage_tag else None,
-        retain_key=config.data.protect_data,
+        settings=config.ops,
+        stage=config.name,
+        protect_data=config.data.protect_data,
     )
     nat_kind = "instance" if config.network.nat_instance_type else "gateway"
     network = NetworkStack(
@@ -95,12 +135,8 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         config.stack_name("Network"),
         env=env,
         description=f"Taskly network: VPC, one NAT {nat_kind}, VPC endpoints, flow logs",
-        cidr=config.network.vpc_cidr,
-        interface_endpoints=config.network.interface_endpoints,
-        flow_log_retention=retention_days(config.network.flow_log_retention_days),
+        settings=config.network,
         alarm_topic=alerts.alarm_topic,
-        nat_instance_type=config.network.nat_instance_type,
-        nat_instance_ami=config.network.nat_instance_ami,
     )
     data = DataStack(
         app,
@@ -109,28 +145,68 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         description="Taskly data: DocumentDB over TLS, DynamoDB app-state and idempotency",
         vpc=network.vpc,
         client_security_group=network.lambda_security_group,
-        docdb_instance_class=config.data.docdb_instance_class,
-        docdb_instance_count=config.data.docdb_instance_count,
-        docdb_serverless_min_capacity=config.data.docdb_serverless_min_capacity,
-        docdb_serverless_max_capacity=config.data.docdb_serverless_max_capacity,
-        backup_retention=Duration.days(config.data.backup_retention_days),
-        secret_rotation_interval=Duration.days(config.data.secret_rotation_days),
-        protect_data=config.data.protect_data,
+        settings=config.data,
     )
     auth = AuthStack(
         app,
         config.stack_name("Auth"),
         env=env,
         description="Taskly auth: Cognito user pool, API scope, SPA client",
-        self_sign_up=config.auth.self_sign_up,
-        callback_urls=config.auth.callback_urls,
-        logout_urls=config.auth.logout_urls,
-        # Without an account at synth, CloudFormation fills it in.
-        domain_prefix=config.auth.domain_prefix.replace(ACCOUNT_PLACEHOLDER, Aws.ACCOUNT_ID),
+        settings=config.auth,
         protect_data=config.data.protect_data,
     )
+    compute = _compute(app, config, env=env, network=network, data=data, auth=auth)
+    edge = _edge(app, config, env=env, compute=compute, alerts=alerts)
+    # The compute stack's alarms also roll deployments back; here they page a person too.
+    compute_alarms = [
+        *(
+            alarm
+            for function in compute.functions.values()
+            for alarm in (function.error_rate_alarm, function.throttle_alarm)
+        ),
+        compute.email_queue.dead_letter_alarm,
+    ]
+    notify(alerts.alarm_topic, *compute_alarms)
+    monitoring = _monitoring(
+        app,
+        config,
+        env=env,
+        alerts=alerts,
+        network=network,
+        data=data,
+        compute=compute,
+        edge=edge,
+        other_alarms=[*network.nat_alarms, *compute_alarms],
+    )
+    migration = _migration(app, config, env=env, network=network, data=data, alerts=alerts)
+    for key, value in config.tags.items():
+        Tags.of(app).add(key, value)
+    acknowledge_known_cdk_artefacts(app)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
+    return TasklyStage(
+        network=network,
+        data=data,
+        auth=auth,
+        alerts=alerts,
+        compute=compute,
+        edge=edge,
+        monitoring=monitoring,
+        migration=migration,
+    )
+
+
+def _compute(
+    app: App,
+    config: StageConfig,
+    *,
+    env: Environment,
+    network: NetworkStack,
+    data: DataStack,
+    auth: AuthStack,
+) -> ComputeStack:
+    """The Compute stack, after opening the path to a legacy database outside the VPC."""
     if config.compute.tasks_db_cidr is not None:
-        # The tasks function's database is outside the VPC (legacy until the end): open
+        # The database functions' database is outside the VPC (legacy until the end): open
         # exactly its address range and port on the function security group.
         network.lambda_security_group.add_egress_rule(
             ec2.Peer.ipv4(config.compute.tasks_db_cidr),
@@ -143,24 +219,34 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         env=env,
         description="Taskly compute: canary-deployed functions, strangler HTTP API, email queue",
         settings=config.compute,
-        vpc=network.vpc,
-        lambda_security_group=network.lambda_security_group,
-        docdb_secret=data.docdb_secret,
-        idempotency_table=data.idempotency_table,
-        user_pool=auth.user_pool,
-        user_pool_client=auth.spa_client,
-        api_scope=auth.api_scope_name,
+        inputs=ComputeInputs(
+            vpc=network.vpc,
+            lambda_security_group=network.lambda_security_group,
+            docdb_secret=data.docdb_secret,
+            idempotency_table=data.idempotency_table,
+            user_pool=auth.user_pool,
+            user_pool_client=auth.spa_client,
+            api_scope=auth.api_scope_name,
+        ),
         protect_data=config.data.protect_data,
     )
     # Compute no longer imports the app-state table's ARN (preferences moved to the shared
     # database); keep exporting it for a release so deployed Compute stacks can drop the import
     # first (aws/aws-cdk#7602). Remove once every stage has deployed this release.
     data.export_value(data.app_state_table.table_arn)
-    edge = EdgeStack(
+    return compute
+
+
+def _edge(
+    app: App, config: StageConfig, *, env: Environment, compute: ComputeStack, alerts: AlertsStack
+) -> EdgeStack:
+    """CloudFront in front of the SPA and, by weight, the HTTP API or the legacy backend."""
+    return EdgeStack(
         app,
         config.stack_name("Edge"),
         env=env,
         description="Taskly edge: CloudFront, SPA bucket, weighted cutover to the HTTP API",
+        settings=config.edge,
         api_domain=compute.api_domain_name,
         api_metrics=ApiMetricsSource(
             api_id=compute.http_api.api_id,
@@ -169,42 +255,41 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         ),
         legacy_origin_domain=config.compute.legacy_origin_domain,
         origin_verify_secret=compute.origin_verify.secret,
-        price_class=cloudfront.PriceClass[config.edge.price_class],
-        retain_data=config.data.protect_data,
-        custom_domain=config.edge.domain_name,
-        certificate_arn=config.edge.certificate_arn,
-        web_acl_arn=config.edge.web_acl_arn,
+        protect_data=config.data.protect_data,
         alarm_topic=alerts.alarm_topic,
     )
-    # The compute stack's alarms also roll deployments back; here they page a person too.
-    compute_alarms = [
-        *(
-            alarm
-            for function in compute.functions.values()
-            for alarm in (function.error_rate_alarm, function.throttle_alarm)
-        ),
-        compute.email_queue.dead_letter_alarm,
-    ]
-    notify(alerts.alarm_topic, *compute_alarms)
+
+
+def _monitoring(
+    app: App,
+    config: StageConfig,
+    *,
+    env: Environment,
+    alerts: AlertsStack,
+    network: NetworkStack,
+    data: DataStack,
+    compute: ComputeStack,
+    edge: EdgeStack,
+    other_alarms: list[cloudwatch.IAlarm],
+) -> MonitoringStack:
+    """The stage dashboard and the alarms on resources the other stacks do not watch."""
     # Drawn on each function's concurrency graph: what caps it, where anything does.
     concurrency_limits: dict[str, dict[str, int | None]] = {
-        "tasks": {"reserved_concurrency": config.compute.tasks.reserved_concurrency},
-        "profile": {"reserved_concurrency": config.compute.profile.reserved_concurrency},
-        "email_worker": {"max_concurrency": config.compute.email_worker.max_concurrency},
+        name: (
+            {"reserved_concurrency": settings.reserved_concurrency}
+            if isinstance(settings, FunctionSettings)
+            else {"max_concurrency": settings.max_concurrency}
+        )
+        for name, settings in config.compute.functions.items()
     }
-    monitoring = MonitoringStack(
+    return MonitoringStack(
         app,
         config.stack_name("Monitoring"),
         env=env,
         description="Taskly monitoring: stage dashboard, DocumentDB and NAT alarms",
         stage=config.name,
         alarm_topic=alerts.alarm_topic,
-        other_alarms=[
-            *network.nat_alarms,
-            *compute_alarms,
-            edge.rollback.alarm,
-            edge.rollback.failure_alarm,
-        ],
+        other_alarms=[*other_alarms, edge.rollback.alarm, edge.rollback.failure_alarm],
         http_api=compute.http_api,
         functions=[
             DashboardFunction(
@@ -227,21 +312,6 @@ def compose(app: App, config: StageConfig) -> TasklyStage:
         nat_alarms=network.nat_alarms,
         distribution_id=edge.distribution.distribution_id,
         cutover_function_name=edge.cutover.function.function_name,
-    )
-    migration = _migration(app, config, env=env, network=network, data=data, alerts=alerts)
-    for key, value in config.tags.items():
-        Tags.of(app).add(key, value)
-    acknowledge_known_cdk_artefacts(app)
-    Validations.of(app).add_plugins(AwsSolutionsChecks(), ServerlessChecks())
-    return TasklyStage(
-        network=network,
-        data=data,
-        auth=auth,
-        alerts=alerts,
-        compute=compute,
-        edge=edge,
-        monitoring=monitoring,
-        migration=migration,
     )
 
 
@@ -273,7 +343,7 @@ def _migration(
         secrets_endpoint_security_group_id=network.endpoints_security_group_id,
         source_ca_pem=(REPOSITORY / settings.source_ca_file).read_text(),
         log_retention=retention_days(config.compute.log_retention_days),
-        retain_key=config.data.protect_data,
+        protect_data=config.data.protect_data,
     )
     notify(alerts.alarm_topic, *migration.alarms.alarms)
     return migration

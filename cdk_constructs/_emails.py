@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from aws_cdk import Token
 
-# Deliberately loose: SNS and Budgets do the real validation; this catches typos such as a
-# missing "@" or a comma-separated string passed where a list was expected, at synth time.
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+from stacks.config.rules import EMAIL_PATTERN
+
+# The stage config's rule (its one home): the same addresses pass here and in config/*.toml.
+# SNS and Budgets do the real validation; this catches typos such as a missing "@" or a
+# comma-separated string passed where a list was expected, at synth time.
+_EMAIL = EMAIL_PATTERN
 
 
 def checked_recipients(

@@ -21,7 +21,7 @@ class EdgeLogBucket(Construct):
     bucket: s3.Bucket
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, retain: bool, retention_days: int
+        self, scope: Construct, construct_id: str, *, protect_data: bool, retention_days: int
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -41,8 +41,8 @@ class EdgeLogBucket(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
-            removal_policy=removal_policy(keep=retain),
-            auto_delete_objects=not retain,
+            removal_policy=removal_policy(keep=protect_data),
+            auto_delete_objects=not protect_data,
         )
         acknowledge_checkov(
             self.bucket,

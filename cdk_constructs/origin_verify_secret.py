@@ -27,7 +27,7 @@ class OriginVerifySecret(Construct):
     header_name: str
     secret: secretsmanager.Secret
 
-    def __init__(self, scope: Construct, construct_id: str, *, retain: bool) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, protect_data: bool) -> None:
         super().__init__(scope, construct_id)
         self.header_name = ORIGIN_VERIFY_HEADER
         self.secret = secretsmanager.Secret(
@@ -37,7 +37,7 @@ class OriginVerifySecret(Construct):
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True, include_space=False
             ),
-            removal_policy=removal_policy(keep=retain),
+            removal_policy=removal_policy(keep=protect_data),
         )
         acknowledge_checkov(
             self.secret,

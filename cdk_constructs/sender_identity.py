@@ -33,7 +33,7 @@ class SenderIdentity(Construct):
         *,
         sender: str,
         identity: str,
-        retain: bool,
+        protect_data: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.sender = sender
@@ -51,7 +51,7 @@ class SenderIdentity(Construct):
         )
         # A re-created domain identity gets new DKIM tokens, so its DNS records would have to
         # be published again: protected stages keep it when the stack goes.
-        self.email_identity.apply_removal_policy(removal_policy(keep=retain))
+        self.email_identity.apply_removal_policy(removal_policy(keep=protect_data))
         # Built rather than read from the resource: the ARN is known before the identity exists.
         self.identity_arn = Stack.of(self).format_arn(
             service="ses",

@@ -40,7 +40,7 @@ class SpaSite(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        retain: bool,
+        protect_data: bool,
         access_log_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -63,8 +63,8 @@ class SpaSite(Construct):
             ],
             server_access_logs_bucket=access_log_bucket,
             server_access_logs_prefix="spa-bucket/",
-            removal_policy=removal_policy(keep=retain),
-            auto_delete_objects=not retain,
+            removal_policy=removal_policy(keep=protect_data),
+            auto_delete_objects=not protect_data,
         )
         # Named here, with the region: the name CDK would generate is the same for a second
         # region of the account, where CloudFront refuses it.

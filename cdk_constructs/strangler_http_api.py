@@ -95,7 +95,7 @@ class StranglerHttpApi(Construct):
         throttle_rate_limit: int,
         throttle_burst_limit: int,
         access_log_retention: logs.RetentionDays,
-        retain_access_logs: bool = False,
+        protect_data: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         unknown = sorted({route.service for route in routes} - set(services))
@@ -113,7 +113,7 @@ class StranglerHttpApi(Construct):
             "AccessLogs",
             retention=access_log_retention,
             # Protected stages keep the trail of who called the API after the stack is gone.
-            removal_policy=removal_policy(keep=retain_access_logs),
+            removal_policy=removal_policy(keep=protect_data),
         )
         self.stage = apigw.HttpStage(
             self,

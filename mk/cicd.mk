@@ -10,7 +10,7 @@ BASE_DIR ?=
 # The `cdk bootstrap --qualifier` of the target account (cdk.json's @aws-cdk/core:bootstrapQualifier).
 CDK_QUALIFIER ?= hnb659fds
 # CodeDeploy applications of a stage carry its stack-name prefix (CloudFormation-generated names).
-CANARY_PREFIX ?= Taskly-$(STAGE)-
+CANARY_PREFIX ?= $(STACK_PREFIX)
 # The cost report (python -m tools.cost), when this revision has it.
 COST_TOOL := $(wildcard tools/cost.py tools/cost/__main__.py)
 # Extra smoke expectations, e.g. --expect ApiEndpoint /tasks 401 (see tools/smoke.py).
@@ -72,3 +72,8 @@ deploy-ci: $(DEV_STAMP) $(NODE_STAMP) ## CI deploy of STAGE: preflight through t
 .PHONY: smoke
 smoke: $(APP_STAMP) ## Smoke-test STAGE's deployed endpoints (reads build/cicd/outputs-STAGE.json from deploy-ci)
 	$(PY) -m tools.smoke --outputs $(CICD_OUT)/outputs-$(STAGE).json $(SMOKE_ARGS)
+
+# For scripts and tests: the prefix of STAGE's stack names, from the config package.
+.PHONY: print-stack-prefix
+print-stack-prefix:
+	@echo $(STACK_PREFIX)

@@ -7,7 +7,6 @@ which imports from those stacks and would close a dependency cycle.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
@@ -17,12 +16,14 @@ from constructs import Construct
 from cdk_constructs.alarm_topic import AlarmTopic
 from cdk_constructs.budget_alerts import BudgetAlerts
 from cdk_constructs.retention import removal_policy
+from stacks.config import OpsConfig
 
 
 class AlertsStack(Stack):
     """The encrypted alarm topic (``alarm_topic``) and the stage's monthly budget (``budget``).
 
-    ``stage_tag`` narrows the budget to costs tagged ``stage=<value>`` (None: whole account).
+    ``settings.budget_filter_by_stage_tag`` narrows the budget to costs tagged ``stage=<stage>``
+    (otherwise: the whole account). ``protect_data`` retains the topic's key.
     """
 
     def __init__(
@@ -30,24 +31,23 @@ class AlertsStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        email_recipients: Sequence[str],
-        monthly_budget_usd: float,
-        stage_tag: str | None,
-        retain_key: bool,
+        settings: OpsConfig,
+        stage: str,
+        protect_data: bool,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         topic = AlarmTopic(
             self,
             "AlarmTopic",
-            email_recipients=email_recipients,
-            key_removal_policy=removal_policy(keep=retain_key),
+            email_recipients=settings.alarm_emails,
+            key_removal_policy=removal_policy(keep=protect_data),
         )
         self.alarm_topic: sns.ITopic = topic.topic
         self.budget = BudgetAlerts(
             self,
             "Budget",
-            monthly_limit_usd=monthly_budget_usd,
-            recipient_emails=email_recipients,
-            cost_filter_tags={"stage": stage_tag} if stage_tag else None,
+            monthly_limit_usd=settings.monthly_budget_usd,
+            recipient_emails=settings.alarm_emails,
+            cost_filter_tags={"stage": stage} if settings.budget_filter_by_stage_tag else None,
         )

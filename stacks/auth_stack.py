@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from cdk_constructs.api_user_pool import ApiUserPool
+from stacks.config import ACCOUNT_PLACEHOLDER, AuthConfig
 
 
 class AuthStack(Stack):
@@ -17,10 +18,7 @@ class AuthStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        self_sign_up: bool,
-        callback_urls: tuple[str, ...],
-        logout_urls: tuple[str, ...],
-        domain_prefix: str,
+        settings: AuthConfig,
         protect_data: bool,
         **kwargs: Any,
     ) -> None:
@@ -28,10 +26,11 @@ class AuthStack(Stack):
         pool = ApiUserPool(
             self,
             "Users",
-            self_sign_up=self_sign_up,
-            callback_urls=callback_urls,
-            logout_urls=logout_urls,
-            domain_prefix=domain_prefix,
+            self_sign_up=settings.self_sign_up,
+            callback_urls=settings.callback_urls,
+            logout_urls=settings.logout_urls,
+            # Without an account at synth, CloudFormation fills it in.
+            domain_prefix=settings.domain_prefix.replace(ACCOUNT_PLACEHOLDER, Aws.ACCOUNT_ID),
             protect_data=protect_data,
         )
         self.user_pool: cognito.IUserPool = pool.user_pool

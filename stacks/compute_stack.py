@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
@@ -22,8 +23,10 @@ from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from cdk_constructs.retention import retention_days
 from cdk_constructs.sender_identity import SenderIdentity
 from cdk_constructs.strangler_http_api import StranglerHttpApi
+from stacks import services
 from stacks.config import ComputeConfig
 from stacks.route_table import LAMBDA_SRC, RouteTable, TableRoute, load_route_table
+from stacks.services import Service
 
 REPOSITORY = LAMBDA_SRC.parent
 CA_BUNDLE = REPOSITORY / "certs" / "global-bundle.pem"
@@ -46,20 +49,48 @@ READ_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)  # DocumentDB, origin-v
 def service_bundles() -> dict[str, PythonBundle]:
     """What each service's bundle holds: the runtime package, its locked deps, the CA bundle."""
     runtime = (LAMBDA_SRC / "taskly",)
-    common = PythonBundle(packages=runtime, requirements=LAMBDA_SRC / "requirements.lock")
-    documentdb = PythonBundle(
-        packages=runtime,
-        requirements=LAMBDA_SRC / "requirements-docdb.lock",
-        files={CA_BUNDLE_PATH: CA_BUNDLE},
-    )
-    return {"tasks": documentdb, "profile": documentdb, "email_worker": common}
+    kinds = {
+        "plain": PythonBundle(packages=runtime, requirements=LAMBDA_SRC / "requirements.lock"),
+        "documentdb": PythonBundle(
+            packages=runtime,
+            requirements=LAMBDA_SRC / "requirements-docdb.lock",
+            files={CA_BUNDLE_PATH: CA_BUNDLE},
+        ),
+    }
+    return {entry.name: kinds[entry.bundle] for entry in services.SERVICES}
+
+
+# Why each kind of function needs no dead-letter queue of its own (cdk-nag Serverless-LambdaDLQ).
+_NO_DLQ_REASONS = {
+    "http": "Invoked only synchronously, by API Gateway: the caller gets the error; a "
+    "dead-letter queue applies to asynchronous calls",
+    "email_queue": "Invoked only by its SQS event source mapping; failed messages go to the "
+    "email queue's own dead-letter queue (redrive policy)",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComputeInputs:
+    """What the Compute stack uses from the other stacks."""
+
+    vpc: ec2.IVpc
+    lambda_security_group: ec2.ISecurityGroup
+    docdb_secret: secretsmanager.ISecret
+    idempotency_table: dynamodb.ITable
+    user_pool: cognito.IUserPool
+    user_pool_client: cognito.IUserPoolClient
+    api_scope: str
 
 
 class ComputeStack(Stack):
-    """Exposes ``api_domain_name`` (the HTTP API's host, for the CloudFront origin),
-    ``http_api``, ``functions`` (service -> CanaryFunction), ``email_queue`` and
-    ``origin_verify`` (the secret CloudFront must send in ``x-origin-verify``: the API
-    functions refuse every other caller, see ``taskly/api/origin.py``)."""
+    """One CanaryFunction per entry of ``stacks.services.SERVICES``.
+
+    Exposes ``api_domain_name`` (the HTTP API's host, for the CloudFront origin), ``http_api``,
+    ``functions`` (service -> CanaryFunction), ``email_queue`` and ``origin_verify`` (the secret
+    CloudFront must send in ``x-origin-verify``: the API functions refuse every other caller,
+    see ``taskly/api/origin.py``). ``protect_data`` retains the secret, the SES identity and
+    the access logs.
+    """
 
     def __init__(
         self,
@@ -67,160 +98,147 @@ class ComputeStack(Stack):
         construct_id: str,
         *,
         settings: ComputeConfig,
-        vpc: ec2.IVpc,
-        lambda_security_group: ec2.ISecurityGroup,
-        docdb_secret: secretsmanager.ISecret,
-        idempotency_table: dynamodb.ITable,
-        user_pool: cognito.IUserPool,
-        user_pool_client: cognito.IUserPoolClient,
-        api_scope: str,
+        inputs: ComputeInputs,
         protect_data: bool,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         table = load_route_table()
-        if table.api_scope != api_scope:
+        if table.api_scope != inputs.api_scope:
             raise ValueError(
                 f"the route table requires scope {table.api_scope!r} but the user pool issues "
-                f"{api_scope!r}; change lambda_src/taskly/routes.py or the auth stack"
+                f"{inputs.api_scope!r}; change lambda_src/taskly/routes.py or the auth stack"
             )
         self._settings = settings
+        self._inputs = inputs
         self._routes = table
-        bundles = service_bundles()
         # CloudFront sends this value in x-origin-verify; direct execute-api callers lack it.
-        self.origin_verify = OriginVerifySecret(self, "OriginVerify", retain=protect_data)
-        origin_verify_arn = self.origin_verify.secret.secret_arn
-        hook_code = lambda_.Code.from_asset(
-            str(LAMBDA_SRC / "pre_traffic_hook"), exclude=["__pycache__", "*.pyc"]
-        )
-
-        def hook_for(service: str) -> PreTrafficHook | None:
-            if not settings.pre_traffic_hook:
-                return None
-            # The smoke request must pass the origin check like CloudFront's requests do.
-            return PreTrafficHook(
-                code=hook_code,
-                event=_smoke_event(table, service, api_scope),
-                secret_header=(self.origin_verify.header_name, self.origin_verify.secret),
-            )
-
+        self.origin_verify = OriginVerifySecret(self, "OriginVerify", protect_data=protect_data)
         # "New functions use the legacy database until the end": the connection secret is the
         # configured one (e.g. the legacy MongoDB's) instead of the DocumentDB cluster's.
-        database_secret_arn = settings.tasks_db_secret_arn or docdb_secret.secret_arn
-        # Both database functions share legacy's database (tasks and preferences collections):
-        # one source of truth for every piece of user data during the cutover
-        # (docs/data-migration.md, "Preferences: one store").
-        database = {
-            "DOCDB_SECRET_ARN": database_secret_arn,
-            "ORIGIN_VERIFY_SECRET_ARN": origin_verify_arn,
-            "DOCDB_DATABASE": DOCDB_DATABASE,
-            "DOCDB_CA_FILE": CA_BUNDLE_PATH,
+        self._database_secret_arn = settings.tasks_db_secret_arn or inputs.docdb_secret.secret_arn
+        self._hook_code = lambda_.Code.from_asset(
+            str(LAMBDA_SRC / "pre_traffic_hook"), exclude=["__pycache__", "*.pyc"]
+        )
+        bundles = service_bundles()
+        self.functions = {
+            entry.name: self._service_function(entry, bundles[entry.name])
+            for entry in services.SERVICES
         }
-        in_vpc: dict[str, Any] = {
-            "vpc": vpc,
-            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            "security_groups": [lambda_security_group],
-        }
-        tasks = self._function(
-            "tasks",
-            "Tasks",
-            code=bundled_code(root=LAMBDA_SRC, bundle=bundles["tasks"]),
-            environment={
-                **database,
+        self._email_queue(settings)
+        self._grant(protect_data)
+        self._http_api(table, protect_data)
+
+    def _service_function(self, entry: Service, bundle: PythonBundle) -> CanaryFunction:
+        """The function of ``entry`` with the environment its ``uses`` need."""
+        settings, inputs = self._settings, self._inputs
+        environment: dict[str, str] = {}
+        if entry.http:
+            environment["ORIGIN_VERIFY_SECRET_ARN"] = self.origin_verify.secret.secret_arn
+        if "database" in entry.uses:
+            # The database functions share legacy's database (tasks and preferences
+            # collections): one source of truth for every piece of user data during the
+            # cutover (docs/data-migration.md, "Preferences: one store").
+            environment.update(
+                DOCDB_SECRET_ARN=self._database_secret_arn,
+                DOCDB_DATABASE=DOCDB_DATABASE,
+                DOCDB_CA_FILE=CA_BUNDLE_PATH,
                 # Counted in the stage's DocumentDB connection budget (StageConfig).
-                "DOCDB_MAX_POOL_SIZE": str(settings.tasks.docdb_max_pool_size),
-                "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
-            },
-            pre_traffic_hook=hook_for("tasks"),
-            reserved_concurrency=settings.tasks.reserved_concurrency,
-            **in_vpc,
-        )
-        profile = self._function(
-            "profile",
-            "Profile",
-            code=bundled_code(root=LAMBDA_SRC, bundle=bundles["profile"]),
-            environment={
-                **database,
-                "DOCDB_MAX_POOL_SIZE": str(settings.profile.docdb_max_pool_size),
-            },
-            pre_traffic_hook=hook_for("profile"),
-            reserved_concurrency=settings.profile.reserved_concurrency,
-            **in_vpc,
-        )
-        # No smoke test for the worker: any SQS batch it fails entirely is a function error,
-        # and a valid one sends mail. Its alias alarms still roll a bad version back.
-        email_worker = self._function(
-            "email_worker",
-            "EmailWorker",
-            code=bundled_code(root=LAMBDA_SRC, bundle=bundles["email_worker"]),
-            environment={
-                "SENDER_EMAIL": settings.sender_email,
-                "IDEMPOTENCY_TABLE_NAME": idempotency_table.table_name,
-            },
-            pre_traffic_hook=None,
-            # None: the SQS event source's MaximumConcurrency caps the worker (EmailQueue).
-            reserved_concurrency=None,
-        )
-        self.functions = {"tasks": tasks, "profile": profile, "email_worker": email_worker}
-        for synchronous in (tasks, profile):
-            acknowledge(
-                synchronous.function,
-                {
-                    "Serverless-LambdaDLQ": "Invoked only synchronously, by API Gateway: the "
-                    "caller gets the error; a dead-letter queue applies to asynchronous calls",
-                },
+                DOCDB_MAX_POOL_SIZE=str(settings.function(entry.name).docdb_max_pool_size),
             )
-        acknowledge(
-            email_worker.function,
-            {
-                "Serverless-LambdaDLQ": "Invoked only by its SQS event source mapping; failed "
-                "messages go to the email queue's own dead-letter queue (redrive policy)",
-            },
+        if "idempotency" in entry.uses:
+            environment["IDEMPOTENCY_TABLE_NAME"] = inputs.idempotency_table.table_name
+        if "send_email" in entry.uses:
+            environment["SENDER_EMAIL"] = settings.sender_email
+        in_vpc: dict[str, Any] = {}
+        if entry.in_vpc:
+            in_vpc = {
+                "vpc": inputs.vpc,
+                "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+                "security_groups": [inputs.lambda_security_group],
+            }
+        function = self._function(
+            entry,
+            code=bundled_code(root=LAMBDA_SRC, bundle=bundle),
+            environment=environment,
+            # No smoke test for a queue consumer: any batch it fails entirely is a function
+            # error, and a valid one sends mail. Its alias alarms still roll a bad version back.
+            pre_traffic_hook=self._hook_for(entry.name) if entry.http else None,
+            # A queue consumer's event source MaximumConcurrency caps it (EmailQueue).
+            reserved_concurrency=(
+                settings.function(entry.name).reserved_concurrency if entry.http else None
+            ),
+            **in_vpc,
+        )
+        acknowledge(function.function, {"Serverless-LambdaDLQ": _NO_DLQ_REASONS[entry.trigger]})
+        return function
+
+    def _hook_for(self, service: str) -> PreTrafficHook | None:
+        if not self._settings.pre_traffic_hook:
+            return None
+        # The smoke request must pass the origin check like CloudFront's requests do.
+        return PreTrafficHook(
+            code=self._hook_code,
+            event=_smoke_event(self._routes, service, self._inputs.api_scope),
+            secret_header=(self.origin_verify.header_name, self.origin_verify.secret),
         )
 
+    def _email_queue(self, settings: ComputeConfig) -> None:
+        """The email queue, consumed by the one ``email_queue`` service."""
+        (consumer,) = (e for e in services.SERVICES if e.trigger == "email_queue")
+        worker = settings.worker(consumer.name)
         self.email_queue = EmailQueue(
             self,
             "EmailQueue",
-            consumer=email_worker.alias,
-            consumer_timeout=Duration.seconds(settings.email_worker.timeout_seconds),
-            max_concurrency=settings.email_worker.max_concurrency,
+            consumer=self.functions[consumer.name].alias,
+            consumer_timeout=Duration.seconds(worker.timeout_seconds),
+            max_concurrency=worker.max_concurrency,
         )
-        tasks.function.add_environment("EMAIL_QUEUE_URL", self.email_queue.queue.queue_url)
 
-        # Grants: each role gets the calls its code makes, on its own resources only.
-        for database_function in (tasks, profile):
-            self._grant_database_secret(database_function.role, database_secret_arn)
-        for api_function in (tasks, profile):
-            iam.Grant.add_to_principal(
-                grantee=api_function.role,
-                actions=list(READ_SECRET_ACTIONS),
-                resource_arns=[origin_verify_arn],
-            )
-        idempotency_table.grant(tasks.role, *IDEMPOTENCY_ACTIONS)
-        self.email_queue.queue.grant(tasks.role, *ENQUEUE_ACTIONS)
-        idempotency_table.grant(email_worker.role, *IDEMPOTENCY_ACTIONS)
+    def _grant(self, protect_data: bool) -> None:
+        """Each role gets the calls its code makes, on its own resources only."""
         self.sender_identity = SenderIdentity(
             self,
             "SenderIdentity",
-            sender=settings.sender_email,
-            identity=settings.ses_identity_arn or settings.ses_identity_name,
-            retain=protect_data,
+            sender=self._settings.sender_email,
+            identity=self._settings.ses_identity_arn or self._settings.ses_identity_name,
+            protect_data=protect_data,
         )
-        self.sender_identity.grant_send(email_worker.role)
+        for entry in services.SERVICES:
+            function = self.functions[entry.name]
+            if "database" in entry.uses:
+                self._grant_database_secret(function.role, self._database_secret_arn)
+            if entry.http:
+                iam.Grant.add_to_principal(
+                    grantee=function.role,
+                    actions=list(READ_SECRET_ACTIONS),
+                    resource_arns=[self.origin_verify.secret.secret_arn],
+                )
+            if "idempotency" in entry.uses:
+                self._inputs.idempotency_table.grant(function.role, *IDEMPOTENCY_ACTIONS)
+            if "email_queue" in entry.uses:
+                function.function.add_environment(
+                    "EMAIL_QUEUE_URL", self.email_queue.queue.queue_url
+                )
+                self.email_queue.queue.grant(function.role, *ENQUEUE_ACTIONS)
+            if "send_email" in entry.uses:
+                self.sender_identity.grant_send(function.role)
 
+    def _http_api(self, table: RouteTable, protect_data: bool) -> None:
+        settings, inputs = self._settings, self._inputs
         self.api = StranglerHttpApi(
             self,
             "HttpApi",
             routes=table.routes,
             services={name: function.alias for name, function in self.functions.items()},
             legacy_origin_domain=settings.legacy_origin_domain,
-            user_pool=user_pool,
-            user_pool_client=user_pool_client,
-            required_scope=api_scope,
+            user_pool=inputs.user_pool,
+            user_pool_client=inputs.user_pool_client,
+            required_scope=inputs.api_scope,
             throttle_rate_limit=settings.throttle_rate_limit,
             throttle_burst_limit=settings.throttle_burst_limit,
             access_log_retention=retention_days(settings.access_log_retention_days),
-            retain_access_logs=protect_data,
+            protect_data=protect_data,
         )
         self.http_api = self.api.http_api
         self.api_domain_name: str = self.api.domain_name
@@ -252,8 +270,7 @@ class ComputeStack(Stack):
 
     def _function(
         self,
-        service: str,
-        construct_id: str,
+        entry: Service,
         *,
         code: lambda_.Code,
         environment: dict[str, str],
@@ -264,15 +281,15 @@ class ComputeStack(Stack):
         security_groups: tuple[ec2.ISecurityGroup, ...] | list[ec2.ISecurityGroup] = (),
     ) -> CanaryFunction:
         settings = self._settings
-        function_settings = getattr(settings, service)
+        function_settings = settings.functions[entry.name]
         return CanaryFunction(
             self,
-            construct_id,
+            entry.construct_id,
             code=code,
-            handler=self._routes.service_handlers[service],
-            description=f"Taskly {service} service",
+            handler=entry.handler,
+            description=f"Taskly {entry.name} service",
             environment={
-                "POWERTOOLS_SERVICE_NAME": service,
+                "POWERTOOLS_SERVICE_NAME": entry.name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": settings.log_level,
                 **environment,
@@ -290,7 +307,7 @@ class ComputeStack(Stack):
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups),
             pre_traffic_hook=pre_traffic_hook,
-            snap_start=settings.snap_start,
+            snap_start=settings.snap_start and entry.snap_start,
         )
 
 

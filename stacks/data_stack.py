@@ -12,6 +12,7 @@ from constructs import Construct
 
 from cdk_constructs.document_db import DocumentDbCluster
 from cdk_constructs.protected_table import ProtectedTable
+from stacks.config import DataConfig
 
 
 class DataStack(Stack):
@@ -22,13 +23,7 @@ class DataStack(Stack):
         *,
         vpc: ec2.IVpc,
         client_security_group: ec2.ISecurityGroup,
-        docdb_instance_class: str,
-        docdb_instance_count: int,
-        docdb_serverless_min_capacity: float,
-        docdb_serverless_max_capacity: float,
-        backup_retention: Duration,
-        secret_rotation_interval: Duration,
-        protect_data: bool,
+        settings: DataConfig,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -37,13 +32,13 @@ class DataStack(Stack):
             "DocumentDb",
             vpc=vpc,
             client_security_group=client_security_group,
-            instance_class=docdb_instance_class,
-            instance_count=docdb_instance_count,
-            serverless_min_capacity=docdb_serverless_min_capacity,
-            serverless_max_capacity=docdb_serverless_max_capacity,
-            backup_retention=backup_retention,
-            rotation_interval=secret_rotation_interval,
-            protect_data=protect_data,
+            instance_class=settings.docdb_instance_class,
+            instance_count=settings.docdb_instance_count,
+            serverless_min_capacity=settings.docdb_serverless_min_capacity,
+            serverless_max_capacity=settings.docdb_serverless_max_capacity,
+            backup_retention=Duration.days(settings.backup_retention_days),
+            rotation_interval=Duration.days(settings.secret_rotation_days),
+            protect_data=settings.protect_data,
         )
         # Key names are a contract with lambda_src (repositories and Powertools idempotency).
         app_state = ProtectedTable(
@@ -52,7 +47,7 @@ class DataStack(Stack):
             partition_key="pk",
             sort_key="sk",
             ttl_attribute="expires_at",
-            protect_data=protect_data,
+            protect_data=settings.protect_data,
         )
         idempotency = ProtectedTable(
             self,
@@ -60,7 +55,7 @@ class DataStack(Stack):
             partition_key="id",
             sort_key=None,
             ttl_attribute="expiration",
-            protect_data=protect_data,
+            protect_data=settings.protect_data,
         )
         self.docdb_cluster_identifier: str = documents.cluster.cluster_identifier
         # For the per-instance connection alarms (the limit metrics exist per instance only).

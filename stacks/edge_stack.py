@@ -17,17 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import (
-    Arn,
-    ArnFormat,
     CfnOutput,
     Duration,
     Fn,
     Stack,
-    Token,
 )
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -39,8 +37,7 @@ from cdk_constructs.nag import acknowledge, acknowledge_checkov
 from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 from cdk_constructs.spa_site import SpaSite
 from cdk_constructs.weighted_cutover import WeightedCutover
-
-CLOUDFRONT_REGION = "us-east-1"
+from stacks.config import EdgeConfig
 
 
 class EdgeStack(Stack):
@@ -64,15 +61,12 @@ class EdgeStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
+        settings: EdgeConfig,
         api_domain: str,
         api_metrics: ApiMetricsSource,
         legacy_origin_domain: str,
         origin_verify_secret: secretsmanager.ISecret,
-        price_class: cloudfront.PriceClass,
-        retain_data: bool,
-        custom_domain: str | None = None,
-        certificate_arn: str | None = None,
-        web_acl_arn: str | None = None,
+        protect_data: bool,
         alarm_topic: sns.ITopic | None = None,
         rollback_error_rate_percent: float = 5.0,
         rollback_minimum_requests: int = 20,
@@ -81,17 +75,17 @@ class EdgeStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        _check_edge_arguments(
-            custom_domain=custom_domain,
-            certificate_arn=certificate_arn,
-            web_acl_arn=web_acl_arn,
-            rollback_error_rate_percent=rollback_error_rate_percent,
-            rollback_minimum_requests=rollback_minimum_requests,
-        )
+        # The stage config has checked these already; a stack built on its own gets the same
+        # rules (EdgeConfig.validate, their one home) and the same one-line ConfigError.
+        settings.validate("edge")
+        if not 0 < rollback_error_rate_percent < 100:
+            raise ValueError("EdgeStack: rollback_error_rate_percent must be between 0 and 100")
+        if rollback_minimum_requests < 1:
+            raise ValueError("EdgeStack: rollback_minimum_requests must be at least 1")
         logs_bucket = EdgeLogBucket(
-            self, "AccessLogs", retain=retain_data, retention_days=access_log_retention_days
+            self, "AccessLogs", protect_data=protect_data, retention_days=access_log_retention_days
         ).bucket
-        self.spa = SpaSite(self, "Spa", retain=retain_data, access_log_bucket=logs_bucket)
+        self.spa = SpaSite(self, "Spa", protect_data=protect_data, access_log_bucket=logs_bucket)
         self.cutover = WeightedCutover(
             self,
             "Cutover",
@@ -105,7 +99,27 @@ class EdgeStack(Stack):
             ),
         )
         self.security_headers = _security_headers(self)
-        self.distribution = cloudfront.Distribution(
+        self.distribution = self._distribution(settings, logs_bucket)
+        self.cutover.register_new_origin(self.distribution)
+        self.rollback = CutoverRollback(
+            self,
+            "Rollback",
+            store=self.cutover.store,
+            api=api_metrics,
+            error_rate_percent=rollback_error_rate_percent,
+            minimum_requests=rollback_minimum_requests,
+            log_retention=function_log_retention,
+            alarm_topic=alarm_topic,
+        )
+        self._acknowledge(custom_domain=settings.domain_name, web_acl_arn=settings.web_acl_arn)
+        self._outputs()
+
+    def _distribution(
+        self, settings: EdgeConfig, logs_bucket: s3.IBucket
+    ) -> cloudfront.Distribution:
+        """The distribution: the SPA by default, ``/api/*`` through the weighted cut-over."""
+        certificate_arn = settings.certificate_arn
+        distribution = cloudfront.Distribution(
             self,
             "Distribution",
             comment=f"Taskly {self.stack_name}: SPA and /api/* cut-over",
@@ -127,7 +141,7 @@ class EdgeStack(Stack):
                 )
             },
             default_root_object="index.html",
-            price_class=price_class,
+            price_class=cloudfront.PriceClass[settings.price_class],
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             # Only a custom certificate can carry a policy; *.cloudfront.net has a fixed one.
             minimum_protocol_version=(
@@ -136,16 +150,16 @@ class EdgeStack(Stack):
             enable_logging=True,
             log_bucket=logs_bucket,
             log_file_prefix="cloudfront/",
-            domain_names=[custom_domain] if custom_domain else None,
+            domain_names=[settings.domain_name] if settings.domain_name else None,
             certificate=(
                 acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
                 if certificate_arn
                 else None
             ),
-            web_acl_id=web_acl_arn,
+            web_acl_id=settings.web_acl_arn,
         )
         distribution_skips = {}
-        if web_acl_arn is None:
+        if settings.web_acl_arn is None:
             distribution_skips["CKV_AWS_68"] = (
                 "The web ACL is per stage (EdgeConfig.web_acl_arn, us-east-1); stages without "
                 "one accept CloudFront's built-in DDoS protection only"
@@ -156,20 +170,8 @@ class EdgeStack(Stack):
                 "policy; stages with a domain get TLSv1.2_2021"
             )
         if distribution_skips:
-            acknowledge_checkov(self.distribution, distribution_skips)
-        self.cutover.register_new_origin(self.distribution)
-        self.rollback = CutoverRollback(
-            self,
-            "Rollback",
-            store=self.cutover.store,
-            api=api_metrics,
-            error_rate_percent=rollback_error_rate_percent,
-            minimum_requests=rollback_minimum_requests,
-            log_retention=function_log_retention,
-            alarm_topic=alarm_topic,
-        )
-        self._acknowledge(custom_domain=custom_domain, web_acl_arn=web_acl_arn)
-        self._outputs()
+            acknowledge_checkov(distribution, distribution_skips)
+        return distribution
 
     def _outputs(self) -> None:
         # tools/cutover reads CutoverKvsArn and CutoverRollbackAlarmNames by these exact keys.
@@ -241,42 +243,3 @@ def _security_headers(scope: Construct) -> cloudfront.ResponseHeadersPolicy:
             ),
         ),
     )
-
-
-def _check_edge_arguments(
-    *,
-    custom_domain: str | None,
-    certificate_arn: str | None,
-    web_acl_arn: str | None,
-    rollback_error_rate_percent: float,
-    rollback_minimum_requests: int,
-) -> None:
-    """One-line errors for values CloudFront would reject only at deploy time."""
-    if (custom_domain is None) != (certificate_arn is None):
-        raise ValueError(
-            "EdgeStack: custom_domain and certificate_arn go together (both or neither)"
-        )
-    for name, arn, service in (
-        ("certificate_arn", certificate_arn, "acm"),
-        ("web_acl_arn", web_acl_arn, "wafv2"),
-    ):
-        if arn is None or Token.is_unresolved(arn):
-            continue
-        parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
-        if parts.service != service or parts.region != CLOUDFRONT_REGION:
-            raise ValueError(
-                f"EdgeStack: {name} must be a {service} ARN in {CLOUDFRONT_REGION} "
-                f"(CloudFront reads it only from there), got {arn}"
-            )
-    if (
-        web_acl_arn is not None
-        and not Token.is_unresolved(web_acl_arn)
-        and (":global/webacl/" not in web_acl_arn)
-    ):
-        raise ValueError(
-            f"EdgeStack: web_acl_arn must be a CLOUDFRONT-scope web ACL, got {web_acl_arn}"
-        )
-    if not 0 < rollback_error_rate_percent < 100:
-        raise ValueError("EdgeStack: rollback_error_rate_percent must be between 0 and 100")
-    if rollback_minimum_requests < 1:
-        raise ValueError("EdgeStack: rollback_minimum_requests must be at least 1")

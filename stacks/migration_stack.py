@@ -34,7 +34,7 @@ class MigrationStack(Stack):
         secrets_endpoint_security_group_id: str,
         source_ca_pem: str,
         log_retention: logs.RetentionDays,
-        retain_key: bool,
+        protect_data: bool,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -63,7 +63,7 @@ class MigrationStack(Stack):
             max_capacity_units=settings.max_capacity_units,
             multi_az=settings.multi_az,
             log_retention=log_retention,
-            removal_policy=removal_policy(keep=retain_key),
+            removal_policy=removal_policy(keep=protect_data),
         )
         self.alarms = ReplicationAlarms(
             self,

@@ -25,6 +25,7 @@ from constructs import Construct
 
 from cdk_constructs.ops_dashboard import DashboardEdge, DashboardFunction, OperationsDashboard
 from cdk_constructs.resource_alarms import ResourceAlarms
+from stacks.config.stages import stack_name
 
 
 class MonitoringStack(Stack):
@@ -75,7 +76,7 @@ class MonitoringStack(Stack):
             self,
             "Dashboard",
             # Dashboards are global to the account: the region keeps two regions' apart.
-            dashboard_name=f"Taskly-{stage}-{self.region}",
+            dashboard_name=stack_name(stage, self.region),
             alarms=[*other_alarms, *self.resource_alarms.alarms],
             http_api=http_api,
             functions=functions,

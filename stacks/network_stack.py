@@ -7,13 +7,14 @@ from typing import Any
 from aws_cdk import Fn, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs.interface_endpoints import InterfaceEndpoints
 from cdk_constructs.nat_alarms import NatAlarms
 from cdk_constructs.private_network import PrivateNetwork
+from cdk_constructs.retention import retention_days
+from stacks.config import NetworkConfig
 
 
 class NetworkStack(Stack):
@@ -38,28 +39,24 @@ class NetworkStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        cidr: str,
-        interface_endpoints: tuple[str, ...],
-        flow_log_retention: logs.RetentionDays,
+        settings: NetworkConfig,
         alarm_topic: sns.ITopic,
-        nat_instance_type: str | None = None,
-        nat_instance_ami: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         network = PrivateNetwork(
             self,
             "Network",
-            cidr=cidr,
-            flow_log_retention=flow_log_retention,
-            nat_instance_type=nat_instance_type,
-            nat_instance_ami=nat_instance_ami,
+            cidr=settings.vpc_cidr,
+            flow_log_retention=retention_days(settings.flow_log_retention_days),
+            nat_instance_type=settings.nat_instance_type,
+            nat_instance_ami=settings.nat_instance_ami,
         )
         endpoints = InterfaceEndpoints(
             self,
             "Endpoints",
             vpc=network.vpc,
-            services=interface_endpoints,
+            services=settings.interface_endpoints,
             client_security_group=network.lambda_security_group,
         )
         self.vpc: ec2.IVpc = network.vpc

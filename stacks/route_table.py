@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdk_constructs.strangler_http_api import LEGACY_PROXY_PATH
+from stacks import services
 
 LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
 ROUTES_FILE = LAMBDA_SRC / "taskly" / "routes.py"
@@ -28,7 +29,6 @@ class TableRoute:
 @dataclass(frozen=True, kw_only=True)
 class RouteTable:
     routes: tuple[TableRoute, ...]
-    service_handlers: dict[str, str]
     api_scope: str
 
     def rows(self) -> list[tuple[str, str, str]]:
@@ -37,8 +37,13 @@ class RouteTable:
         return [*migrated, ("ANY", LEGACY_PROXY_PATH, LEGACY)]
 
 
-def load_route_table(path: Path = ROUTES_FILE) -> RouteTable:
-    """Read ``MIGRATED_ROUTES``, ``SERVICE_HANDLERS`` and ``API_SCOPE`` from ``path``."""
+def load_route_table(path: Path | None = None) -> RouteTable:
+    """Read ``MIGRATED_ROUTES`` and ``API_SCOPE`` from ``path`` (default ``ROUTES_FILE``).
+
+    Every route must name an HTTP service of ``stacks/services.py``, and every HTTP service
+    must serve a route.
+    """
+    path = ROUTES_FILE if path is None else path
     if not path.is_file():
         raise FileNotFoundError(f"route table {path} is missing (lambda_src/taskly/routes.py)")
     spec = importlib.util.spec_from_file_location("taskly_route_table", path)
@@ -50,8 +55,14 @@ def load_route_table(path: Path = ROUTES_FILE) -> RouteTable:
         TableRoute(method=route.method, path=route.path, service=route.service, public=route.public)
         for route in module.MIGRATED_ROUTES
     )
-    return RouteTable(
-        routes=routes,
-        service_handlers=dict(module.SERVICE_HANDLERS),
-        api_scope=str(module.API_SCOPE),
-    )
+    http = {entry.name for entry in services.http()}
+    for route in routes:
+        if route.service not in http:
+            raise ValueError(
+                f"route {route.method} {route.path} names {route.service!r}, not an HTTP "
+                f"service of stacks/services.py ({', '.join(sorted(http))})"
+            )
+    idle = sorted(http - {route.service for route in routes})
+    if idle:
+        raise ValueError(f"HTTP service {idle[0]!r} serves no route in {path.name}")
+    return RouteTable(routes=routes, api_scope=str(module.API_SCOPE))

@@ -227,14 +227,12 @@ def _runtime_compiled(name: str, runtime: frozenset[str]) -> bool:
 def handler_locks() -> dict[str, Path]:
     """Handler module -> the lock file of its bundle, as the compute stack builds it."""
     from stacks.compute_stack import service_bundles
-
-    sys.path.insert(0, str(LAMBDA_SRC))
-    from taskly.routes import SERVICE_HANDLERS
+    from stacks.services import service
 
     locks = {}
-    for service, bundle in service_bundles().items():
+    for name, bundle in service_bundles().items():
         if bundle.requirements is not None:
-            locks[SERVICE_HANDLERS[service].rsplit(".", 1)[0]] = bundle.requirements
+            locks[service(name).handler.rsplit(".", 1)[0]] = bundle.requirements
     return locks
 
 

@@ -2,7 +2,8 @@
 
 Single source of truth shared by the runtime routers (a test checks they agree), the CDK
 compute stack (one API Gateway route per entry, everything else goes to the legacy backend)
-and the local API. Standard library only: the CDK app imports this module.
+and the local API. Standard library only: the CDK app imports this module. Each service's
+handler, bundle and sizing are in ``stacks/services.py`` (the CDK side's table of services).
 """
 
 from __future__ import annotations
@@ -41,12 +42,6 @@ MIGRATED_ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/api/tasks/{id}", "tasks"),
     Route("POST", "/api/tasks/{id}/share", "tasks"),
 )
-
-SERVICE_HANDLERS: dict[str, str] = {
-    "tasks": "taskly.handlers.tasks.handler",
-    "profile": "taskly.handlers.profile.handler",
-    "email_worker": "taskly.handlers.email_worker.handler",
-}
 
 
 def routes_for(service: str) -> tuple[Route, ...]:

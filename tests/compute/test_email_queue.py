@@ -25,7 +25,7 @@ def test_queue_redrives_to_the_dead_letter_queue_after_five_receives(
 
 def test_visibility_timeout_is_six_times_the_worker_timeout(stage: SynthesizedStage) -> None:
     _, main = queue(stage, "Queue")
-    worker_timeout = stage.config.compute.email_worker.timeout_seconds
+    worker_timeout = stage.config.compute.worker("email_worker").timeout_seconds
     assert main["Properties"]["VisibilityTimeout"] == 6 * worker_timeout
     _, worker = by_path(stage.compute, "EmailWorker/Function/Resource")
     assert worker["Properties"]["Timeout"] == worker_timeout

@@ -11,7 +11,8 @@ from aws_cdk.assertions import Match
 
 from cdk_constructs.origin_verify_secret import ORIGIN_VERIFY_HEADER
 from stacks.compute_stack import CA_BUNDLE_PATH
-from stacks.route_table import LAMBDA_SRC, load_route_table
+from stacks.route_table import LAMBDA_SRC
+from stacks.services import service as service_entry
 from tests.compute.conftest import SynthesizedStage, by_path, resources
 
 SERVICES = {"tasks": "Tasks", "profile": "Profile", "email_worker": "EmailWorker"}
@@ -34,7 +35,7 @@ def test_function_runs_python_3_13_on_arm64_with_tracing_json_logs_and_stage_siz
     stage: SynthesizedStage, service: str
 ) -> None:
     # Given the stage's settings for the service
-    settings = getattr(stage.config.compute, service)
+    settings = stage.config.compute.functions[service]
     # When the compute stack is synthesized
     _, resource = function(stage, service)
     properties = resource["Properties"]
@@ -47,7 +48,7 @@ def test_function_runs_python_3_13_on_arm64_with_tracing_json_logs_and_stage_siz
     assert properties.get("ReservedConcurrentExecutions") == getattr(
         settings, "reserved_concurrency", None
     )
-    assert properties["Handler"] == load_route_table().service_handlers[service]
+    assert properties["Handler"] == service_entry(service).handler
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
     # with the stage's application and system (platform) levels
     compute = stage.config.compute
@@ -86,7 +87,7 @@ def test_environment_names_every_variable_the_runtime_reads(stage: SynthesizedSt
     assert environments["tasks"]["DOCDB_CA_FILE"] == CA_BUNDLE_PATH
     # the pool the stage's DocumentDB connection budget counts
     for service in ("tasks", "profile"):
-        pool = getattr(stage.config.compute, service).docdb_max_pool_size
+        pool = stage.config.compute.function(service).docdb_max_pool_size
         assert environments[service]["DOCDB_MAX_POOL_SIZE"] == str(pool)
     assert environments["email_worker"]["SENDER_EMAIL"] == stage.config.compute.sender_email
     for service, variables in environments.items():
@@ -373,7 +374,7 @@ def test_the_email_worker_is_capped_by_its_event_source_not_a_reservation(
     assert "ReservedConcurrentExecutions" not in worker["Properties"]
     (mapping,) = resources(stage.compute, "AWS::Lambda::EventSourceMapping").values()
     assert mapping["Properties"]["ScalingConfig"] == {
-        "MaximumConcurrency": stage.config.compute.email_worker.max_concurrency
+        "MaximumConcurrency": stage.config.compute.worker("email_worker").max_concurrency
     }
 
 

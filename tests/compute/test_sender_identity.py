@@ -170,7 +170,7 @@ def _identity_stack(*, identity: str) -> dict[str, Any]:
     stack = cdk.Stack(cdk.App(), "Probe", env=cdk.Environment(account=ACCOUNT, region=REGION))
     role = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     sender = SenderIdentity(
-        stack, "SenderIdentity", sender="no-reply@corp.test", identity=identity, retain=False
+        stack, "SenderIdentity", sender="no-reply@corp.test", identity=identity, protect_data=False
     )
     sender.grant_send(role)
     return Template.from_stack(stack).to_json()

@@ -15,7 +15,6 @@ import boto3
 import pytest
 import requests
 from aws_cdk import App, Environment, Stack, Validations
-from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from moto.server import ThreadedMotoServer
@@ -24,6 +23,7 @@ from cdk_constructs.cutover_rollback import ApiMetricsSource
 from cdk_constructs.known_cdk_artefacts import acknowledge_known_cdk_artefacts
 from cdk_constructs.origin_verify_secret import OriginVerifySecret
 from cdk_constructs.strangler_http_api import LEGACY_ROUTE_KEY
+from stacks.config import EdgeConfig
 from stacks.edge_stack import EdgeStack
 from tests.edge.fakes import InMemoryKeyValueStore
 from tests.parity.reports import write_parity_report
@@ -167,7 +167,7 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
     app = App(context=_app_context(), outdir=str(outdir))
     env = Environment(account=ACCOUNT, region=REGION)
     upstream = Stack(app, "Taskly-test-Upstream", env=env)
-    secret = OriginVerifySecret(upstream, "OriginVerify", retain=False).secret
+    secret = OriginVerifySecret(upstream, "OriginVerify", protect_data=False).secret
     common: dict[str, Any] = {
         "env": env,
         "api_domain": API_DOMAIN,
@@ -178,19 +178,21 @@ def edge_synth(tmp_path_factory: pytest.TempPathFactory) -> EdgeSynth:
     dev = EdgeStack(
         app,
         "Taskly-test-Edge",
-        price_class=cloudfront.PriceClass.PRICE_CLASS_100,
-        retain_data=False,
+        settings=EdgeConfig(price_class="PRICE_CLASS_100"),
+        protect_data=False,
         **common,
     )
     topic = sns.Topic.from_topic_arn(upstream, "Alarms", TOPIC_ARN)
     prod = EdgeStack(
         app,
         "Taskly-prodlike-Edge",
-        price_class=cloudfront.PriceClass.PRICE_CLASS_ALL,
-        retain_data=True,
-        custom_domain="app.taskly.example.com",
-        certificate_arn=CERTIFICATE_ARN,
-        web_acl_arn=WEB_ACL_ARN,
+        settings=EdgeConfig(
+            price_class="PRICE_CLASS_ALL",
+            domain_name="app.taskly.example.com",
+            certificate_arn=CERTIFICATE_ARN,
+            web_acl_arn=WEB_ACL_ARN,
+        ),
+        protect_data=True,
         alarm_topic=topic,
         **common,
     )

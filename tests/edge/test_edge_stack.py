@@ -14,6 +14,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from cdk_constructs.weighted_cutover import LEGACY_ORIGIN_ID, NEW_ORIGIN_ID, WeightedCutover
+from stacks.config import ConfigError, EdgeConfig
 from stacks.edge_stack import EdgeStack
 from tests.edge.conftest import (
     API_DOMAIN,
@@ -394,38 +395,51 @@ def test_origin_verify_secret_is_generated_not_written_in_the_template(
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("settings", "arguments", "message"),
     [
-        ({"custom_domain": "app.example.com"}, "custom_domain and certificate_arn go together"),
+        (
+            {"domain_name": "app.example.com"},
+            {},
+            "edge.certificate_arn is missing: edge.domain_name (app.example.com) needs",
+        ),
         (
             {
-                "custom_domain": "app.example.com",
+                "domain_name": "app.example.com",
                 "certificate_arn": CERTIFICATE_ARN.replace("us-east-1", "eu-west-1"),
             },
-            "certificate_arn must be a acm ARN in us-east-1",
+            {},
+            "an ARN in us-east-1 (CloudFront's region)",
         ),
         (
             {"web_acl_arn": WEB_ACL_ARN.replace("global/webacl", "regional/webacl")},
-            "must be a CLOUDFRONT-scope web ACL",
+            {},
+            "a web ACL with scope CLOUDFRONT",
         ),
-        ({"web_acl_arn": WEB_ACL_ARN.replace("us-east-1", "eu-west-1")}, "in us-east-1"),
-        ({"rollback_error_rate_percent": 0}, "between 0 and 100"),
-        ({"rollback_minimum_requests": 0}, "at least 1"),
+        (
+            {"web_acl_arn": WEB_ACL_ARN.replace("us-east-1", "eu-west-1")},
+            {},
+            "an ARN in us-east-1",
+        ),
+        ({}, {"rollback_error_rate_percent": 0}, "between 0 and 100"),
+        ({}, {"rollback_minimum_requests": 0}, "at least 1"),
     ],
 )
-def test_invalid_edge_arguments_fail_with_one_line(arguments: dict[str, Any], message: str) -> None:
+def test_invalid_edge_arguments_fail_with_one_line(
+    settings: dict[str, Any], arguments: dict[str, Any], message: str
+) -> None:
+    """The stack checks its section with EdgeConfig's own rules (their one home)."""
     app = App()
     secret = secretsmanager.Secret.from_secret_name_v2(Stack(app, "Up"), "S", "origin-verify")
-    with pytest.raises(ValueError, match=re.escape(message)) as raised:
+    with pytest.raises((ValueError, ConfigError), match=re.escape(message)) as raised:
         EdgeStack(
             app,
             "Edge",
+            settings=EdgeConfig(price_class="PRICE_CLASS_100", **settings),
             api_domain=API_DOMAIN,
             api_metrics=API_METRICS,
             legacy_origin_domain=LEGACY_DOMAIN,
             origin_verify_secret=secret,
-            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
-            retain_data=False,
+            protect_data=False,
             **arguments,
         )
     assert "\n" not in str(raised.value)

@@ -14,6 +14,8 @@ import pytest
 
 import stacks.config
 from stacks.config import STAGE_NAMES, ConfigError, apply_overrides, config_file, stage_config
+from stacks.config.overrides import check_override_arguments
+from stacks.config.stages import CONFIG_DIR, STAGES, stack_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,10 +76,84 @@ def test_dev_can_get_the_nat_gateway_back_with_one_override() -> None:
     )
 
 
-def test_unknown_override_lists_valid_keys() -> None:
+def test_unknown_override_lists_the_valid_keys_of_its_table_only() -> None:
+    """An override typo gets the same short per-table list as the same typo in the TOML file
+    (it used to list all 63 keys in one 1,779-character line)."""
     config = stage_config("dev", account=None, region=None)
-    with pytest.raises(ConfigError, match=r"unknown override 'network\.cidr'.*network\.vpc_cidr"):
+    with pytest.raises(ConfigError) as raised:
+        apply_overrides(config, {"compute.tasks.memroy_mb": "512"})
+    assert str(raised.value) == (
+        "unknown override 'compute.tasks.memroy_mb'; valid keys in [compute.tasks]: "
+        "docdb_max_pool_size, memory_mb, reserved_concurrency, timeout_seconds"
+    )
+    with pytest.raises(ConfigError) as raised:
         apply_overrides(config, {"network.cidr": "10.0.0.0/16"})
+    assert str(raised.value) == (
+        "unknown override 'network.cidr'; valid keys in [network]: flow_log_retention_days, "
+        "interface_endpoints, nat_instance_ami, nat_instance_type, vpc_cidr"
+    )
+
+
+def test_an_unknown_override_section_lists_the_sections() -> None:
+    config = stage_config("dev", account=None, region=None)
+    with pytest.raises(ConfigError, match=r"^unknown override 'foo'; valid sections: auth, "):
+        apply_overrides(config, {"foo": "1"})
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["node", "cdk", "synth", "-c", "taskly:foo"],
+        ["node", "cdk", "synth", "--context", "taskly:compute.tasks.memory_mb"],
+        ["node", "cdk", "synth", "--context=taskly:foo"],
+    ],
+)
+def test_an_override_without_a_value_is_an_error(argv: list[str]) -> None:
+    with pytest.raises(ConfigError, match=r"is not an assignment; write -c taskly:"):
+        check_override_arguments(argv)
+
+
+def test_assignments_and_other_context_pass_the_argument_check() -> None:
+    check_override_arguments(
+        ["node", "cdk", "synth", "-c", "taskly:a.b=1", "-c", "stage", "--context=taskly:x=="]
+    )
+
+
+def test_cdk_synth_with_an_override_without_a_value_fails_in_one_line() -> None:
+    """The real CLI drops `-c taskly:foo` with a warning; the app finds it in the CLI's own
+    command line and stops (it used to synthesize without it)."""
+    result = subprocess.run(
+        [str(ROOT / "node_modules" / ".bin" / "cdk"), "synth", "--quiet", "-c", "taskly:foo"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "CDK_DISABLE_CLI_TELEMETRY": "true"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert (
+        "error: -c taskly:foo is not an assignment; write -c taskly:foo=<value> "
+        "(e.g. -c taskly:compute.tasks.memory_mb=512)"
+    ) in result.stderr.splitlines()
+
+
+def test_a_custom_domain_alone_says_the_certificate_is_missing() -> None:
+    config = stage_config("dev", account=None, region=None)
+    with pytest.raises(ConfigError) as raised:
+        apply_overrides(config, {"edge.domain_name": "app.example.org"})
+    assert str(raised.value) == (
+        "dev.edge.certificate_arn is missing: edge.domain_name (app.example.org) needs an "
+        "issued ACM certificate in us-east-1 covering it; set edge.certificate_arn too "
+        "(arn:aws:acm:us-east-1:<account>:certificate/<id>)"
+    )
+
+
+def test_a_certificate_alone_says_the_domain_is_missing() -> None:
+    config = stage_config("dev", account=None, region=None)
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    with pytest.raises(ConfigError, match=r"^dev\.edge\.domain_name is missing: "):
+        apply_overrides(config, {"edge.certificate_arn": arn})
 
 
 def test_bad_account_and_region_are_rejected() -> None:
@@ -111,7 +187,7 @@ def stage_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory.mkdir()
     copy = directory / "dev.toml"
     copy.write_text(config_file("dev").read_text())
-    monkeypatch.setattr(stacks.config, "CONFIG_DIR", directory)
+    monkeypatch.setattr(stacks.config.stages, "CONFIG_DIR", directory)
     return copy
 
 
@@ -295,7 +371,12 @@ def test_a_good_override_is_parsed_for_its_field(key: str, raw: object, expected
 
     value: object = config
     for part in key.split("."):
-        value = getattr(value, part)
+        # A service's table sits in ComputeConfig.functions under the service's name.
+        value = (
+            value.functions[part]
+            if part in getattr(value, "functions", {})
+            else getattr(value, part)
+        )
     assert value == expected
 
 
@@ -330,3 +411,24 @@ def _run_app(context: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
+
+
+def test_the_stage_list_is_the_stage_files() -> None:
+    """A stage is one entry of STAGES and one config/<stage>.toml, nothing else."""
+    assert sorted(STAGES) == sorted(path.stem for path in CONFIG_DIR.glob("*.toml"))
+
+
+def test_make_reads_the_stage_list_and_the_prefix_from_the_config_package() -> None:
+    """The Makefile asks stacks/config/stages.py instead of spelling the stages again."""
+    result = subprocess.run(
+        ["make", "-n", "synth", "STAGE=qa"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert f"unknown stage 'qa'; choose one of: {' '.join(STAGES)}" in result.stderr
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "print-stack-prefix", "STAGE=staging"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert printed.stdout.strip() == stack_name("staging", "")

@@ -198,7 +198,7 @@ def test_each_function_row(dev: SynthesizedStage, service: str) -> None:
     # concurrency; dev reserves nothing for the API functions, so they have no line
     compute = stage_config("dev", account=None, region=None).compute
     expected = (
-        [("SQS maximum concurrency", compute.email_worker.max_concurrency)]
+        [("SQS maximum concurrency", compute.worker("email_worker").max_concurrency)]
         if service == "email_worker"
         else []
     )
@@ -217,8 +217,8 @@ def concurrency_lines(stage: SynthesizedStage, service: str) -> list[tuple[str, 
 
 @pytest.mark.parametrize("service", ["tasks", "profile"])
 def test_prod_draws_each_api_functions_reservation(prod: SynthesizedStage, service: str) -> None:
-    reserved = getattr(
-        stage_config("prod", account=None, region=None).compute, service
+    reserved = (
+        stage_config("prod", account=None, region=None).compute.function(service)
     ).reserved_concurrency
     assert reserved is not None
     assert concurrency_lines(prod, service) == [("reserved concurrency", reserved)]

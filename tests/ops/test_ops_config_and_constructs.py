@@ -13,7 +13,7 @@ from aws_cdk.assertions import Template
 from cdk_constructs.nat_alarms import NatAlarms
 from cdk_constructs.resource_alarms import ResourceAlarms
 from stacks.alerts_stack import AlertsStack
-from stacks.config import ConfigError, apply_overrides, stage_config
+from stacks.config import ConfigError, OpsConfig, apply_overrides, stage_config
 from tests.synth import SynthesizedStage
 from tools.cost.assembly import load_assembly
 from tools.cost.estimate import estimate_stage
@@ -148,10 +148,13 @@ def test_budget_can_be_narrowed_to_the_stage_tag() -> None:
     stack = AlertsStack(
         cdk.App(),
         "Taskly-dev-Alerts",
-        email_recipients=["oncall@example.com"],
-        monthly_budget_usd=75,
-        stage_tag="dev",
-        retain_key=False,
+        settings=OpsConfig(
+            alarm_emails=("oncall@example.com",),
+            monthly_budget_usd=75,
+            budget_filter_by_stage_tag=True,
+        ),
+        stage="dev",
+        protect_data=False,
     )
 
     Template.from_stack(stack).has_resource_properties(

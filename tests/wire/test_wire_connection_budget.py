@@ -78,7 +78,11 @@ print(json.dumps({"established": established}))
 
 def test_an_environment_holds_its_pool_plus_one_monitor_per_server(wire_db: LocalDb) -> None:
     # Given the pool size prod's tasks function runs with
-    pool_size = stage_config("prod", account=None, region=None).compute.tasks.docdb_max_pool_size
+    pool_size = (
+        stage_config("prod", account=None, region=None)
+        .compute.function("tasks")
+        .docdb_max_pool_size
+    )
     assert pool_size is not None
     # When its connection code runs eight concurrent workers against one server
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'lambda_src'}{os.pathsep}{REPO}"}

@@ -44,6 +44,7 @@ from lambda_src.cutover_rollback.weight_store import (
     CutoverState,
     WeightStore,
 )
+from stacks.config.stages import STAGES
 from tools.cutover.alarms import AlarmState, alarm_states
 from tools.cutover.gate import (
     GateResult,
@@ -62,7 +63,7 @@ from tools.cutover.plan import (
     schedule,
     timestamp,
 )
-from tools.cutover.target import STAGES, Target, edge_stack_name, resolve_target
+from tools.cutover.target import Target, edge_stack_name, resolve_target
 from tools.local_edge.store import DEFAULT_LOCAL_STORE, FileKeyValueStore
 
 # The token testers send in x-taskly-override-token: 32 random bytes, URL-safe (43 characters).

@@ -13,16 +13,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambda_src.cutover_rollback.weight_store import CutoverError
+from stacks.config.stages import stack_name
 
-# Mirrors stacks/config.py STAGE_NAMES; tools must not import the CDK app to start quickly.
-STAGES = ("dev", "staging", "prod")
 # CloudFormation output keys written by stacks/edge_stack.py.
 KVS_ARN_OUTPUT = "CutoverKvsArn"
 ALARM_NAMES_OUTPUT = "CutoverRollbackAlarmNames"
 
 
 def edge_stack_name(stage: str) -> str:
-    return f"Taskly-{stage}-Edge"
+    return stack_name(stage, "Edge")
 
 
 @dataclass(frozen=True, kw_only=True)

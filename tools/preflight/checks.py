@@ -6,7 +6,6 @@ stopping the run, so one missing permission does not hide the other findings.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -181,10 +180,9 @@ def check_bootstrap(clients: Clients, target: Target) -> Result:  # noqa: PLR091
 def reserved_concurrency(config: StageConfig) -> dict[str, int]:
     """The stage's reservations per function (only those that reserve any)."""
     return {
-        field.name: value.reserved_concurrency
-        for field in dataclasses.fields(config.compute)
-        if isinstance(value := getattr(config.compute, field.name), FunctionSettings)
-        and value.reserved_concurrency
+        name: value.reserved_concurrency
+        for name, value in config.compute.functions.items()
+        if isinstance(value, FunctionSettings) and value.reserved_concurrency
     }
 
 

@@ -152,7 +152,7 @@ def create_client(
 
     ``ca_file`` is the bundled RDS CA bundle, used unless the secret carries its own CA.
     To each server it holds at most ``max_pool_size`` pooled connections plus one monitoring
-    connection: the stage's DocumentDB connection budget (stacks/config.py) counts exactly that.
+    connection: the stage's DocumentDB connection budget (stacks/config/) counts exactly that.
     """
     prime()  # X-Ray's command listener reaches only the clients created after it
     return pymongo.MongoClient(

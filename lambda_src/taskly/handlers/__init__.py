@@ -1,1 +1,1 @@
-"""Lambda entry points, one per service (see ``taskly.routes.SERVICE_HANDLERS``)."""
+"""Lambda entry points, one per service (``stacks/services.py`` names each one)."""

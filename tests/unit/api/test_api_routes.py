@@ -14,6 +14,7 @@ from taskly import routes
 from taskly.api.openapi import security_schemes
 from taskly.handlers import profile, tasks
 
+from stacks.services import SERVICES
 from tools.local_api.events import match_route
 
 ROUTES_FILE = Path(routes.__file__)
@@ -37,8 +38,9 @@ def test_routers_register_exactly_the_migrated_routes(service: str) -> None:
 
 
 def test_every_route_has_a_handler_and_every_handler_resolves() -> None:
-    assert {route.service for route in routes.MIGRATED_ROUTES} <= set(routes.SERVICE_HANDLERS)
-    for handler in routes.SERVICE_HANDLERS.values():
+    handlers = {entry.name: entry.handler for entry in SERVICES}
+    assert {route.service for route in routes.MIGRATED_ROUTES} <= set(handlers)
+    for handler in handlers.values():
         module, _, name = handler.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name))
 

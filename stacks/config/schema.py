@@ -1,193 +1,53 @@
-"""Stage configuration: one frozen StageConfig per stage, loaded from ``config/<stage>.toml``.
-
-Only ``app.py`` chooses a stage and reads context; stacks and constructs receive plain
-values from here. The loader rejects unknown, missing and mistyped keys, and every value is
-checked in ``__post_init__``, so a typo stops ``cdk synth`` with one line naming the file and
-the field (``ConfigError``), not a CloudFormation failure an hour later.
-
-Forks change a stage's values in its TOML file (TOML: Python reads it with the standard
-``tomllib``, it allows comments, and it has no implicit typing like YAML's ``no`` -> false).
-For one-off values without editing a file, ``app.py`` accepts
-``-c taskly:<section>.<field>=<value>`` overrides (see README).
+"""The stage schema: one frozen dataclass per section of ``config/<stage>.toml``, each with its
+``validate``, and ``StageConfig``, which validates the whole stage in ``__post_init__`` (rules
+that span sections live there). The value rules themselves are in ``rules``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
-import json
 import re
-import tomllib
-import types
-import typing
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NoReturn, cast
 from urllib.parse import urlsplit
 
-STAGE_NAMES = ("dev", "staging", "prod")
-# Replaced by the account id in auth.domain_prefix (by CloudFormation when synth has none).
-ACCOUNT_PLACEHOLDER = "{account}"
-# Cognito's limit for a hosted-domain prefix.
-MAX_DOMAIN_PREFIX = 63
-# Protected stages keep the HTTP API's access logs at least this long (an audit trail).
-PROTECTED_ACCESS_LOG_DAYS = 365
-# One TOML file per stage: config/<stage>.toml.
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
-
-# CodeDeploy's predefined Lambda configs, spelled as the Python attributes of
-# aws_codedeploy.LambdaDeploymentConfig (CANARY_10_PERCENT_5_MINUTES is
-# CodeDeployDefault.LambdaCanary10Percent5Minutes).
-DEPLOYMENT_CONFIGS = (
-    "ALL_AT_ONCE",
-    "CANARY_10_PERCENT_5_MINUTES",
-    "CANARY_10_PERCENT_10_MINUTES",
-    "CANARY_10_PERCENT_15_MINUTES",
-    "CANARY_10_PERCENT_30_MINUTES",
-    "LINEAR_10_PERCENT_EVERY_1_MINUTE",
-    "LINEAR_10_PERCENT_EVERY_2_MINUTES",
-    "LINEAR_10_PERCENT_EVERY_3_MINUTES",
-    "LINEAR_10_PERCENT_EVERY_10_MINUTES",
+from stacks import services
+from stacks.config.rules import (
+    _ACCOUNT,
+    _AMI,
+    _REGION,
+    ACCOUNT_PLACEHOLDER,
+    DEPLOYMENT_CONFIGS,
+    DMS_CAPACITY_UNITS,
+    DOCDB_INSTANCE_CLASSES,
+    DOCDB_SERVERLESS_CONNECTION_LIMITS,
+    INTERFACE_ENDPOINTS,
+    LOG_LEVELS,
+    LOG_RETENTION_DAYS,
+    MAX_BUDGET_RECIPIENTS,
+    MAX_DOMAIN_PREFIX,
+    NAT_INSTANCE_TYPES,
+    NODE_DRIVER_MONITOR_CONNECTIONS,
+    PRICE_CLASSES,
+    PROTECTED_ACCESS_LOG_DAYS,
+    PYMONGO_MONITOR_CONNECTIONS,
+    SYSTEM_LOG_LEVELS,
+    ConfigError,
+    _check_arn,
+    _check_choice,
+    _check_cidr,
+    _check_domain,
+    _check_email,
+    _check_https_urls,
+    _check_pem_file,
+    _check_range,
+    _check_secret_arn,
+    _fail,
+    _is_private_range,
 )
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# Lambda's system (platform) log levels (LoggingConfig.SystemLogLevel).
-SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
-# Interface endpoints the Lambda functions can use without the NAT gateway.
-INTERFACE_ENDPOINTS = ("secretsmanager", "sqs", "xray", "logs", "monitoring", "kms")
-DOCDB_INSTANCE_CLASSES = ("serverless", "t4g.medium", "r6g.large", "r6g.xlarge", "r6g.2xlarge")
-# The CloudWatch Logs retention periods that cdk_constructs.retention maps.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
-PRICE_CLASSES = ("PRICE_CLASS_100", "PRICE_CLASS_200", "PRICE_CLASS_ALL")
-# Graviton burstable types for a NAT instance (the AMI is the arm64 Amazon Linux 2023).
-NAT_INSTANCE_TYPES = ("t4g.nano", "t4g.micro", "t4g.small", "t4g.medium")
-# AWS Budgets accepts at most ten email subscribers per notification.
-MAX_BUDGET_RECIPIENTS = 10
-# DocumentDB Serverless limits connections by an instance's CURRENT capacity, and the number of
-# connections is not a signal that scales an instance up: the connection budget must fit the
-# limit at the minimum capacity. "Connections (all)" per instance by capacity (DCUs), from the
-# DocumentDB developer guide, "Amazon DocumentDB serverless instance limits". A capacity between
-# two rows gets the lower row's limit. The guide lists 7,250 for 1.5 DCU, out of line with its
-# 500 per DCU everywhere else; the conservative 750 is used.
-DOCDB_SERVERLESS_CONNECTION_LIMITS = (
-    (0.5, 250),
-    (1, 500),
-    (1.5, 750),
-    (2, 1000),
-    (4, 2000),
-    (8, 4000),
-    (16, 8000),
-    (32, 16000),
-    (64, 32000),
-    (128, 60000),
-    (256, 60000),
-)
-# Monitoring sockets one PyMongo client holds to EACH server (instance) besides its pool: the
-# monitor only. The RTT monitor exists only with the streaming protocol, which create_client turns
-# off (serverMonitoringMode="poll", also PyMongo's default on Lambda;
-# lambda_src/taskly/data/documentdb.py). A test counts them against a real server.
-PYMONGO_MONITOR_CONNECTIONS = 1
-# The Node driver the legacy backend uses (mongodb 7.x): a monitor and an RTT pinger per server
-# when it streams; counted both, whatever the server supports.
-NODE_DRIVER_MONITOR_CONNECTIONS = 2
-
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_AMI = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
-_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
-REPOSITORY = Path(__file__).resolve().parents[1]
-# DMS Serverless accepts only these capacities (ComputeConfig Min/MaxCapacityUnits, in DCUs).
-DMS_CAPACITY_UNITS = (1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384)
-
+from stacks.config.stages import STAGES, stack_name
+from stacks.services import Service
 
 _SECTIONS = ("network", "data", "auth", "compute", "edge", "ops", "migration")
-
-
-class ConfigError(ValueError):
-    """A stage value is invalid; the message is one line naming the field and what is valid."""
-
-
-def _fail(path: str, value: object, expected: str) -> NoReturn:
-    raise ConfigError(f"{path}: {value!r} is invalid; expected {expected}")
-
-
-def _check_choice(path: str, value: object, choices: tuple[object, ...]) -> None:
-    if value not in choices:
-        _fail(path, value, "one of " + ", ".join(map(str, choices)))
-
-
-def _check_range(path: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        _fail(path, value, f"an integer from {low} to {high}")
-
-
-def _check_email(path: str, value: str) -> None:
-    if not isinstance(value, str) or not _EMAIL.match(value):
-        _fail(path, value, "an email address like ops@example.com")
-
-
-def _check_domain(path: str, value: str) -> None:
-    if not isinstance(value, str) or not _DOMAIN.match(value):
-        _fail(path, value, "a lower-case DNS name like api.example.com (no scheme, no path)")
-
-
-def _check_https_urls(path: str, values: tuple[str, ...]) -> None:
-    if not values:
-        _fail(path, values, "at least one https:// URL")
-    for url in values:
-        host_ok = url.startswith("http://localhost") or url.startswith("https://")
-        if not isinstance(url, str) or not host_ok or " " in url:
-            _fail(path, url, "https:// URLs (http://localhost is allowed for development)")
-
-
-def _check_arn(path: str, value: str | None, service: str) -> None:
-    if value is not None and (not _ARN.match(value) or value.split(":")[2] != service):
-        _fail(path, value, f"a {service} ARN or null")
-
-
-def _check_secret_arn(path: str, value: str | None) -> None:
-    """A complete secret ARN (with its 6-character suffix): IAM grants name it exactly."""
-    _check_arn(path, value, "secretsmanager")
-    if value is not None and not re.search(r":secret:.+-[A-Za-z0-9]{6}$", value):
-        _fail(
-            path,
-            value,
-            "a complete secret ARN ending in -XXXXXX (aws secretsmanager describe-secret)",
-        )
-
-
-def _check_cidr(path: str, value: str | None) -> None:
-    if value is None:
-        return
-    try:
-        ipaddress.IPv4Network(value)
-    except (TypeError, ValueError):
-        _fail(path, value, "an IPv4 CIDR such as 203.0.113.10/32, or null")
-
-
-# Ranges a VPN or peering connection uses; anything else is reached through the NAT.
-_PRIVATE_RANGES = tuple(
-    ipaddress.IPv4Network(cidr)
-    for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
-
-
-def _is_private_range(cidr: str) -> bool:
-    network = ipaddress.IPv4Network(cidr)
-    return any(network.subnet_of(private) for private in _PRIVATE_RANGES)
-
-
-def _check_pem_file(path: str, value: str | None) -> None:
-    """A certificate file inside the repository (synth reads it; CI has no other files)."""
-    if value is None:
-        return
-    file = REPOSITORY / value
-    expected = "a repository-relative path to a PEM certificate file, e.g. certs/legacy-ca.pem"
-    if not isinstance(value, str) or value.startswith("/") or ".." in Path(value).parts:
-        _fail(path, value, expected)
-    if not file.is_file() or "-----BEGIN CERTIFICATE-----" not in file.read_text(errors="replace"):
-        _fail(path, value, expected)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -347,11 +207,30 @@ class WorkerSettings(_Sizing):
         _check_range(f"{prefix}.max_concurrency", self.max_concurrency, 2, 1000)
 
 
+# Marks the field that holds one settings table per service (ComputeConfig.functions).
+SERVICE_TABLES = "service_tables"
+
+
+def settings_type(entry: Service) -> type[FunctionSettings] | type[WorkerSettings]:
+    """The settings table a service takes: an HTTP function's or a queue consumer's."""
+    return FunctionSettings if entry.http else WorkerSettings
+
+
+def default_settings(entry: Service) -> dict[str, int]:
+    """The values of ``[compute.<service>]`` a stage file may leave out (the entry's)."""
+    values = {"memory_mb": entry.memory_mb, "timeout_seconds": entry.timeout_seconds}
+    if not entry.http:
+        values["max_concurrency"] = entry.max_concurrency
+    elif entry.docdb_max_pool_size is not None:
+        values["docdb_max_pool_size"] = entry.docdb_max_pool_size
+    return values
+
+
 @dataclass(frozen=True, kw_only=True)
 class ComputeConfig:
-    tasks: FunctionSettings
-    profile: FunctionSettings
-    email_worker: WorkerSettings
+    # One [compute.<service>] table per entry of stacks.services.SERVICES, keyed by its name
+    # (the loader and the overrides read these tables in place of a field; SERVICE_TABLES).
+    functions: dict[str, FunctionSettings | WorkerSettings] = field(metadata={SERVICE_TABLES: True})
     deployment_config: str
     legacy_origin_domain: str
     sender_email: str
@@ -388,19 +267,39 @@ class ComputeConfig:
     # 512 MB; no function here configures any of those (CanaryFunction exposes none of them).
     snap_start: bool = False
 
+    def function(self, name: str) -> FunctionSettings:
+        """The settings of the HTTP service ``name``."""
+        settings = self.functions[name]
+        if not isinstance(settings, FunctionSettings):
+            raise TypeError(f"{name} is not an HTTP service")
+        return settings
+
+    def worker(self, name: str) -> WorkerSettings:
+        """The settings of the queue consumer ``name``."""
+        settings = self.functions[name]
+        if not isinstance(settings, WorkerSettings):
+            raise TypeError(f"{name} is not a queue consumer")
+        return settings
+
     def database_functions(self) -> list[tuple[str, FunctionSettings]]:
         """The API functions that connect to a database (``docdb_max_pool_size`` set)."""
-        functions = [(name, getattr(self, name)) for name in ("tasks", "profile")]
+        functions = [(entry.name, self.function(entry.name)) for entry in services.http()]
         return [(name, fn) for name, fn in functions if fn.docdb_max_pool_size is not None]
 
     def validate(self, prefix: str) -> None:
-        for name in ("tasks", "profile", "email_worker"):
-            getattr(self, name).validate(f"{prefix}.{name}")
-        for name in ("tasks", "profile"):
-            # API Gateway gives up on an integration after 30 seconds.
-            _check_range(
-                f"{prefix}.{name}.timeout_seconds", getattr(self, name).timeout_seconds, 1, 29
-            )
+        for entry in services.SERVICES:
+            settings = self.functions.get(entry.name)
+            if not isinstance(settings, settings_type(entry)):
+                _fail(f"{prefix}.{entry.name}", settings, f"a [compute.{entry.name}] table")
+            settings.validate(f"{prefix}.{entry.name}")
+            if entry.http:
+                # API Gateway gives up on an integration after 30 seconds.
+                _check_range(
+                    f"{prefix}.{entry.name}.timeout_seconds", settings.timeout_seconds, 1, 29
+                )
+        unknown = sorted(set(self.functions) - {entry.name for entry in services.SERVICES})
+        if unknown:
+            _fail(f"{prefix}.{unknown[0]}", unknown[0], "a service of stacks/services.py")
         _check_choice(f"{prefix}.deployment_config", self.deployment_config, DEPLOYMENT_CONFIGS)
         _check_domain(f"{prefix}.legacy_origin_domain", self.legacy_origin_domain)
         _check_email(f"{prefix}.sender_email", self.sender_email)
@@ -535,11 +434,16 @@ class EdgeConfig:
         _check_choice(f"{prefix}.price_class", self.price_class, PRICE_CLASSES)
         if self.domain_name is not None:
             _check_domain(f"{prefix}.domain_name", self.domain_name)
-        if (self.domain_name is None) != (self.certificate_arn is None):
-            _fail(
-                f"{prefix}.certificate_arn",
-                self.certificate_arn,
-                "an ACM ARN exactly when domain_name is set",
+        if self.domain_name is not None and self.certificate_arn is None:
+            raise ConfigError(
+                f"{prefix}.certificate_arn is missing: edge.domain_name "
+                f"({self.domain_name}) needs an issued ACM certificate in us-east-1 covering it; "
+                "set edge.certificate_arn too (arn:aws:acm:us-east-1:<account>:certificate/<id>)"
+            )
+        if self.domain_name is None and self.certificate_arn is not None:
+            raise ConfigError(
+                f"{prefix}.domain_name is missing: edge.certificate_arn is used only for a custom "
+                "domain; set edge.domain_name to the name it covers, or remove the certificate"
             )
         _check_arn(f"{prefix}.certificate_arn", self.certificate_arn, "acm")
         _check_arn(f"{prefix}.web_acl_arn", self.web_acl_arn, "wafv2")
@@ -641,7 +545,7 @@ class StageConfig:
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_choice("stage", self.name, STAGE_NAMES)
+        _check_choice("stage", self.name, STAGES)
         _check_environment(self.account, self.region)
         if self.tags.get("stage", self.name) != self.name:
             _fail(f"{self.name}.tags.stage", self.tags["stage"], repr(self.name))
@@ -708,8 +612,11 @@ class StageConfig:
         )
 
     def _check_docdb_connection_budget(self) -> None:
-        for service in ("tasks", "profile"):
-            if getattr(self.compute, service).docdb_max_pool_size is None:
+        for entry in services.SERVICES:
+            if "database" not in entry.uses:
+                continue
+            service = entry.name
+            if self.compute.function(service).docdb_max_pool_size is None:
                 _fail(
                     f"{self.name}.compute.{service}.docdb_max_pool_size",
                     None,
@@ -773,352 +680,10 @@ class StageConfig:
                     )
 
     def stack_name(self, component: str) -> str:
-        return f"Taskly-{self.name}-{component}"
+        return stack_name(self.name, component)
 
     def total_reserved_concurrency(self) -> int:
         """What the stage takes out of the account's unreserved Lambda concurrency."""
         return sum(
-            settings.reserved_concurrency or 0
-            for settings in (self.compute.tasks, self.compute.profile)
+            self.compute.function(entry.name).reserved_concurrency or 0 for entry in services.http()
         )
-
-
-# Set by stage_config's arguments, never by the stage file or an override.
-_ENVIRONMENT_FIELDS = ("name", "account", "region")
-
-
-def _override_keys() -> dict[str, Any]:
-    """Every value an override can set, dotted (``compute.tasks.memory_mb``), with its type."""
-    keys: dict[str, Any] = {}
-
-    def walk(cls: type[Any], prefix: str) -> None:
-        hints = typing.get_type_hints(cls)
-        for item in dataclasses.fields(cls):
-            if not prefix and item.name in _ENVIRONMENT_FIELDS:
-                continue
-            path = _dotted(prefix, item.name)
-            if dataclasses.is_dataclass(hints[item.name]):
-                walk(hints[item.name], path)
-            else:
-                keys[path] = hints[item.name]
-
-    walk(StageConfig, "")
-    return keys
-
-
-# How a ``-c`` string spells each scalar type, and how it becomes one.
-_OVERRIDE_SCALARS: dict[Any, tuple[str, typing.Callable[[str], Any]]] = {
-    bool: ("true|false", lambda raw: raw == "true"),
-    int: (r"-?\d+", int),
-    float: (r"-?\d+(\.\d+)?", float),
-    str: (r"(?s).*", str),
-}
-
-
-def _override_value(raw: object, hint: Any, key: str, path: str) -> Any:
-    """A ``-c`` string parsed for a field of type ``hint``; other context values are typed.
-
-    Strict on purpose: ``no``, ``False`` or ``1`` for a boolean would otherwise become a
-    truthy string, and a bare string for a list a one-item list nobody asked for.
-    """
-    if not isinstance(raw, str):
-        return _typed(raw, hint, path)
-    inner = _optional_inner(hint)
-    if inner is not None:
-        return None if raw == "null" else _override_value(raw, inner, key, path)
-    if hint in _OVERRIDE_SCALARS:
-        pattern, parse = _OVERRIDE_SCALARS[hint]
-        if not re.fullmatch(pattern, raw):
-            _fail(path, raw, _describe(hint))
-        return parse(raw)
-    container = list if typing.get_origin(hint) is tuple else dict
-    example = '["..."]' if container is list else '{"key": "value"}'
-    noun = _describe(hint).removeprefix("a ").replace("table", "object")
-    expected = f"a JSON {noun}, e.g. -c 'taskly:{key}={example}'"
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        _fail(path, raw, expected)
-    if not isinstance(value, container):
-        _fail(path, raw, expected)
-    return _typed(value, hint, path)
-
-
-def _replaced(config: Any, parts: list[str], value: object) -> Any:
-    """``config`` with the field at ``parts`` set to ``value`` (validated on the way back)."""
-    head, *rest = parts
-    new = value if not rest else _replaced(getattr(config, head), rest, value)
-    return dataclasses.replace(config, **{head: new})
-
-
-def apply_overrides(config: StageConfig, overrides: dict[str, object]) -> StageConfig:
-    """Return ``config`` with ``{"section.field": value}`` replaced, validated again.
-
-    Values from ``-c`` arrive as strings: booleans take ``true``/``false``, numbers their
-    digits, lists and tables JSON, optional values ``null``. All overrides apply before the
-    one validation, so values that are valid only together (``migration.enabled`` with its
-    source settings) can be given together.
-    """
-    keys = _override_keys()
-    sections: dict[str, Any] = {}
-    for key, raw in sorted(overrides.items()):
-        if key not in keys:
-            raise ConfigError(f"unknown override {key!r}; valid keys: {', '.join(sorted(keys))}")
-        value = _override_value(raw, keys[key], key, f"{config.name}.{key}")
-        head, *rest = key.split(".")
-        # Sections validate only inside StageConfig, so replacing them here checks nothing yet.
-        sections[head] = (
-            _replaced(sections.get(head, getattr(config, head)), rest, value) if rest else value
-        )
-    return dataclasses.replace(config, **sections) if sections else config
-
-
-def _describe(hint: Any) -> str:
-    """What a value of type ``hint`` looks like, for the one-line error."""
-    inner = _optional_inner(hint)
-    if inner is not None:
-        return _describe(inner)
-    if dataclasses.is_dataclass(hint):
-        return "a table"
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        return "a list of " + _describe(typing.get_args(hint)[0]).removeprefix("a ") + "s"
-    if origin is dict:
-        return "a table of " + _describe(typing.get_args(hint)[1]).removeprefix("a ") + "s"
-    return _TYPE_NAMES[hint]
-
-
-_TYPE_NAMES: dict[Any, str] = {
-    bool: "true or false",
-    int: "an integer",
-    float: "a number",
-    str: "a string",
-}
-
-
-def _optional_inner(hint: Any) -> Any | None:
-    """``X`` for ``X | None``, else None."""
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType) and type(None) in args:
-        (inner,) = (arg for arg in args if arg is not type(None))
-        return inner
-    return None
-
-
-def _is_optional(hint: Any) -> bool:
-    return _optional_inner(hint) is not None
-
-
-def _typed(value: object, hint: Any, path: str) -> Any:
-    """``value`` checked against ``hint`` (lists become tuples); ConfigError names ``path``."""
-    inner = _optional_inner(hint)
-    if inner is not None:
-        return None if value is None else _typed(value, inner, path)
-    if dataclasses.is_dataclass(hint):
-        return _build(cast(type, hint), value, path=path)
-    origin = typing.get_origin(hint)
-    if origin is tuple and isinstance(value, list | tuple):
-        item = typing.get_args(hint)[0]
-        if all(_matches(element, item) for element in value):
-            return tuple(value)
-    elif origin is dict and isinstance(value, dict):
-        key_type, value_type = typing.get_args(hint)
-        if all(_matches(k, key_type) and _matches(v, value_type) for k, v in value.items()):
-            return dict(value)
-    elif origin is None and _matches(value, hint):
-        return value
-    _fail(path, value, _describe(hint))
-
-
-def _matches(value: object, hint: type) -> bool:
-    if hint is float:
-        # TOML writes 2 for 2.0; both are numbers of DocumentDB capacity units.
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-def _build(cls: type[Any], table: object, *, path: str) -> Any:
-    """An instance of dataclass ``cls`` from a TOML table (see ``_field_values``)."""
-    return cls(**_field_values(cls, table, path=path))
-
-
-def _field_values(
-    cls: type[Any], table: object, *, path: str, skip: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """``cls``'s field values from a TOML table: no unknown, missing or mistyped key.
-
-    A field with a default, or an optional (``X | None``) one, may be left out; TOML has no
-    null, so leaving an optional key out is how a file says "unset".
-    """
-    if not isinstance(table, dict):
-        _fail(path, table, "a table")
-    hints = typing.get_type_hints(cls)
-    fields = [f for f in dataclasses.fields(cls) if f.name not in skip]
-    names = sorted(f.name for f in fields)
-    for key in table:
-        if key not in names:
-            where = f"[{path}]" if path else "the top level"
-            raise ConfigError(
-                f"unknown key {_dotted(path, key)!r}; valid keys in {where}: {', '.join(names)}"
-            )
-    values: dict[str, Any] = {}
-    for f in fields:
-        dotted = _dotted(path, f.name)
-        if f.name in table:
-            values[f.name] = _typed(table[f.name], hints[f.name], dotted)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            if not _is_optional(hints[f.name]):
-                raise ConfigError(f"missing key {dotted!r}; expected {_describe(hints[f.name])}")
-            values[f.name] = None
-    return values
-
-
-def _dotted(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def config_file(name: str) -> Path:
-    """The data file that holds stage ``name``'s values."""
-    return CONFIG_DIR / f"{name}.toml"
-
-
-def stage_config(name: str, *, account: str | None, region: str | None) -> StageConfig:
-    """Load, type-check and validate ``config/<name>.toml`` (``ConfigError``: one line)."""
-    if name not in STAGE_NAMES:
-        raise ConfigError(f"unknown stage {name!r}; choose one of: {', '.join(STAGE_NAMES)}")
-    _check_environment(account, region)
-    path = config_file(name)
-    source = f"{CONFIG_DIR.name}/{path.name}"
-    try:
-        with path.open("rb") as stream:
-            table = tomllib.load(stream)
-        values = _field_values(StageConfig, table, path="", skip=_ENVIRONMENT_FIELDS)
-        if account is not None:
-            auth = values["auth"]
-            values["auth"] = dataclasses.replace(
-                auth, domain_prefix=auth.domain_prefix.replace(ACCOUNT_PLACEHOLDER, account)
-            )
-        return StageConfig(name=name, account=account, region=region, **values)
-    except OSError as error:
-        raise ConfigError(f"{source}: cannot read the stage file ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{source}: not valid TOML: {error}") from None
-    except ConfigError as error:
-        raise ConfigError(f"{source}: {error}") from None
-
-
-# Placeholders: values a fork must replace before a real deploy. They are ordinary, valid
-# values (synth works offline with them) under names that can never be real: the domains
-# RFC 2606 reserves for documentation and an ARN in account 000000000000, which AWS never
-# issues.
-PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org", "example")
-PLACEHOLDER_ACCOUNT = "000000000000"
-# An image id EC2 never issues (all zeros), for the NAT instance's pinned AMI.
-PLACEHOLDER_AMI = "ami-00000000000000000"
-
-# What each value is and an example, for the hint (the field as config/<stage>.toml writes it).
-_PLACEHOLDER_HINTS = {
-    "auth.callback_urls": (
-        "the SPA's sign-in callback URL(s)",
-        "'[\"https://app.yourcompany.com/callback\"]'",
-    ),
-    "auth.logout_urls": ("the SPA's sign-out URL(s)", "'[\"https://app.yourcompany.com/\"]'"),
-    "compute.legacy_origin_domain": (
-        "the DNS name of the legacy API (serves every route not migrated yet)",
-        "legacy.yourcompany.com",
-    ),
-    "compute.sender_email": (
-        "the address the email worker sends from",
-        "no-reply@yourcompany.com",
-    ),
-    "compute.ses_identity": (
-        "the sender's domain, the sender address, or an existing SES identity's ARN",
-        "yourcompany.com",
-    ),
-    "edge.domain_name": ("the viewers' domain for CloudFront", "app.yourcompany.com"),
-    "edge.certificate_arn": (
-        "an issued ACM certificate in us-east-1 covering edge.domain_name",
-        "arn:aws:acm:us-east-1:<account>:certificate/<id>",
-    ),
-    "edge.web_acl_arn": (
-        "a WAFv2 web ACL with scope CLOUDFRONT in us-east-1 (delete the key for no WAF)",
-        "arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>",
-    ),
-    "network.nat_instance_ami": (
-        "the arm64 Amazon Linux 2023 AMI of the stage's region (aws ssm get-parameter --name "
-        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64 --query "
-        "Parameter.Value --output text)",
-        "ami-0123456789abcdef0",
-    ),
-    "ops.alarm_emails": (
-        "who receives alarms and budget alerts",
-        "'[\"oncall@yourcompany.com\"]'",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Placeholder:
-    """A value still set to its placeholder: ``field`` is dotted, ``hint`` says how to set it."""
-
-    field: str
-    hint: str
-
-
-def is_placeholder(value: str) -> bool:
-    """True for a DNS name, email address, URL, ARN or AMI id that only a placeholder can
-    hold."""
-    if value == PLACEHOLDER_AMI:
-        return True
-    if value.startswith("arn:"):
-        parts = value.split(":")
-        return len(parts) > 4 and parts[4] == PLACEHOLDER_ACCOUNT
-    host = urlsplit(value).hostname if "://" in value else value.rpartition("@")[2]
-    host = (host or "").lower().rstrip(".")
-    return any(host == domain or host.endswith(f".{domain}") for domain in PLACEHOLDER_DOMAINS)
-
-
-def find_placeholders(config: StageConfig) -> list[Placeholder]:
-    """Every value of ``config`` that is still a placeholder, in field order."""
-    return [
-        Placeholder(field=path, hint=_placeholder_hint(config.name, path, value))
-        for path, value in _leaf_values(config)
-        if any(is_placeholder(item) for item in _strings(value))
-    ]
-
-
-def _leaf_values(config: Any, prefix: str = "") -> list[tuple[str, object]]:
-    leaves: list[tuple[str, object]] = []
-    for item in dataclasses.fields(config):
-        if item.name in _ENVIRONMENT_FIELDS:
-            continue
-        value = getattr(config, item.name)
-        path = _dotted(prefix, item.name)
-        if dataclasses.is_dataclass(value):
-            leaves.extend(_leaf_values(value, path))
-        else:
-            leaves.append((path, value))
-    return leaves
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, tuple | list):
-        return [item for item in value if isinstance(item, str)]
-    if isinstance(value, dict):
-        return [item for item in value.values() if isinstance(item, str)]
-    return []
-
-
-def _placeholder_hint(stage: str, path: str, value: object) -> str:
-    generic = ("a real value", "'[\"...\"]'" if isinstance(value, tuple) else "...")
-    what, example = _PLACEHOLDER_HINTS.get(path, generic)
-    section, _, key = path.rpartition(".")
-    now = json.dumps(list(value) if isinstance(value, tuple) else value)
-    return (
-        f"set {key} under [{section}] in config/{stage}.toml to {what} (now {now}), "
-        f"or for one run: -c taskly:{path}={example}"
-    )
