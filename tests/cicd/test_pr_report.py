@@ -1,4 +1,4 @@
-"""tools.pr_report: the PR comment built from real-looking `cdk diff` output."""
+"""tools.ops.pr_report: the PR comment built from real-looking `cdk diff` output."""
 
 from __future__ import annotations
 

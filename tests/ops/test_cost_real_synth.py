@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.ops.sample_app import synth_sample
-from tools.cost.assembly import Assembly, load_assembly
-from tools.cost.estimate import LineItem, StageEstimate, estimate_stage
-from tools.cost.pricebook import DEFAULT_PRICE_FILE, PriceBook, load_price_book
+from tools.ops.cost.assembly import Assembly, load_assembly
+from tools.ops.cost.estimate import LineItem, StageEstimate, estimate_stage
+from tools.ops.cost.pricebook import DEFAULT_PRICE_FILE, PriceBook, load_price_book
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def report(assembly: Assembly, book: PriceBook) -> StageEstimate:
 
 @pytest.fixture(scope="module")
 def shipped_price_report(assembly: Assembly) -> StageEstimate:
-    """The same stage priced with the real tools/cost/prices.toml."""
+    """The same stage priced with the real tools/ops/cost/prices.toml."""
     return estimate_stage(
         assembly, "qa", load_price_book(DEFAULT_PRICE_FILE), requests_per_day=10_000
     )

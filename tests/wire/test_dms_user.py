@@ -1,4 +1,4 @@
-"""tools.dms_user against a real wire server (SecantusDB, TLS + SCRAM) and a moto server.
+"""tools.ops.dms_user against a real wire server (SecantusDB, TLS + SCRAM) and a moto server.
 
 The user is created from a secret read over HTTP from the emulated Secrets Manager, then
 used: it logs in with the secret's password, writes the Taskly database, and is refused
@@ -18,8 +18,8 @@ import pytest
 from pymongo import errors
 
 from tests.preflight.moto_account import REGION, MotoAccount
-from tools.dms_user.__main__ import main
-from tools.local_db import LocalDb
+from tools.local.db import LocalDb
+from tools.ops.dms_user.__main__ import main
 
 DMS_USER = "taskly_dms"
 

@@ -14,7 +14,7 @@ from taskly import routes
 from taskly.api.openapi import security_schemes
 from taskly.handlers import profile, tasks
 
-from tools.local_api.events import match_route
+from tools.local.api.events import match_route
 
 ROUTES_FILE = Path(routes.__file__)
 APPS = {"tasks": tasks.app, "profile": profile.app}
