@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 
 import { loadHandler } from './cloudfront.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CUTOVER_JS = path.join(ROOT, 'lambda_src', 'edge', 'cutover.js');
 // cdk_constructs/weighted_cutover.py NEW_ORIGIN_ID; any other id is an error at the edge.
 const NEW_ORIGIN_ID = 'http-api';
