@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -58,6 +59,16 @@ def component(stack: str) -> str:
     return f"{short}/{nested}" if nested else short
 
 
+# A terminal or CI log is about 100 columns: the text tables wrap their long text cells to fit.
+# Markdown tables (a pull-request comment) stay one row per line; the browser wraps them.
+TEXT_WIDTH = 100
+
+
+def _wrap(table_format: str, *widths: int | None) -> dict[str, Any]:
+    """tabulate's maxcolwidths for the text tables, nothing for markdown."""
+    return {"maxcolwidths": list(widths)} if table_format == "simple" else {}
+
+
 def per_million(estimate: StageEstimate) -> str:
     value = estimate.per_million_requests
     return "n/a (no requests)" if value is None else usd(value)
@@ -86,7 +97,9 @@ def _heading(book: PriceBook, requests_per_day: float, markdown: bool) -> str:
         f"Volume: {requests_per_day:,.0f} API requests/day "
         f"({requests_per_day * book.days_per_month:,.0f}/month)."
     )
-    return f"## {title}\n\n{basis}" if markdown else f"{title}\n{basis}"
+    if markdown:
+        return f"## {title}\n\n{basis}"
+    return f"{title}\n" + textwrap.fill(basis, TEXT_WIDTH)
 
 
 def _stage_section(estimate: StageEstimate, markdown: bool) -> str:
@@ -116,7 +129,12 @@ def _stage_section(estimate: StageEstimate, markdown: bool) -> str:
         lines.append(("#### " if markdown else "") + f"Check ({len(estimate.findings)})")
         rows = [[component(f.stack), f.resource, f.message] for f in estimate.findings]
         lines.append(
-            tabulate(rows, headers=["stack", "resource", "finding"], tablefmt=table_format)
+            tabulate(
+                rows,
+                headers=["stack", "resource", "finding"],
+                tablefmt=table_format,
+                **_wrap(table_format, None, 24, 60),
+            )
         )
     return "\n\n".join(lines)
 
@@ -137,13 +155,14 @@ def _items_table(items: Sequence[LineItem], table_format: str) -> str:
         for item in items
     ]
     rows.append(["total", "", "", "", "", "", usd(sum(i.monthly_usd for i in items))])
-    headers = ["stack", "resource", "item", "quantity", "unit", "unit price", "per month"]
+    headers = ["stack", "resource", "item", "qty", "unit", "price", "/month"]
     return tabulate(
         rows,
         headers=headers,
         tablefmt=table_format,
         disable_numparse=True,
         colalign=("left", "left", "left", "right", "left", "right", "right"),
+        **_wrap(table_format, None, 20, 18, None, 12, None, None),
     )
 
 
@@ -152,7 +171,12 @@ def _unpriced_block(unpriced: Sequence[Unpriced], table_format: str, markdown: b
     if not unpriced:
         return f"{title}\n\nEvery resource type in this stage is priced or listed as free."
     rows = [[component(u.stack), u.resource, u.resource_type, u.reason] for u in unpriced]
-    table = tabulate(rows, headers=["stack", "resource", "type", "why"], tablefmt=table_format)
+    table = tabulate(
+        rows,
+        headers=["stack", "resource", "type", "why"],
+        tablefmt=table_format,
+        **_wrap(table_format, None, 24, 26, 36),
+    )
     return f"{title}\n\n{table}"
 
 
@@ -166,6 +190,7 @@ def _assumptions_section(book: PriceBook, markdown: bool) -> str:
         headers=["assumption", "value", "unit", "why"],
         tablefmt="github" if markdown else "simple",
         disable_numparse=True,
+        **_wrap("github" if markdown else "simple", 26, None, 16, 40),
     )
     if markdown:
         return f"<details><summary>Assumptions</summary>\n\n{table}\n\n</details>"
@@ -258,6 +283,7 @@ def _comparison_section(comparison: Comparison, table_format: str, markdown: boo
             headers=["", "stack", "resource", "item", "base", "new", "change"],
             tablefmt=table_format,
             disable_numparse=True,
+            **_wrap(table_format, None, None, 22, 26, None, None, None),
         )
         if change_rows
         else "No line item changed."
