@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+from tools.cli import error_line
 from tools.local.edge.launch import LaunchError, LocalPath, Ports
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path.start()
     except LaunchError as error:
-        print(f"local: {error}", file=sys.stderr)
+        print(error_line("local", error), file=sys.stderr)
         return 1
     print(
         f"\nTaskly, the whole path (Ctrl-C stops everything):\n"

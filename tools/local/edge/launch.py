@@ -11,6 +11,7 @@ starts the same servers with the same code.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 from tools.local.api.__main__ import DOCDB_SECRET_VARIABLE
 from tools.local.api.devjwt import CLIENT_ID, ISSUER, load_or_create_key
@@ -34,6 +35,9 @@ EDGE_SCRIPT = REPO / "tools" / "local" / "edge" / "edge.mjs"
 LEGACY_SERVER = REPO / "legacy" / "src" / "server.js"
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
+# Held (flock) for as long as one local path runs on a state directory; the kernel drops it
+# when that process ends, however it ends, so a crash leaves nothing stale behind.
+LOCK_FILE = "local.lock"
 
 
 class LaunchError(RuntimeError):
@@ -85,6 +89,7 @@ class LocalPath:
     output: IO[bytes] | None = None  # None: the servers write to this process's terminal
     children: list[Child] = field(default_factory=list)
     _db: LocalDbProcess | None = None
+    _lock: TextIO | None = None
 
     @property
     def store_file(self) -> Path:
@@ -108,6 +113,9 @@ class LocalPath:
         node = shutil.which("node")
         if node is None:
             raise LaunchError("node (20.19 or later) is needed for the legacy backend and the edge")
+        # Before anything is written: a second start would replace the running database's
+        # connection.json and TLS files and then fail on its busy data directory.
+        self._lock = take_lock(self.state_dir)
         try:
             self._start(node)
         except BaseException:
@@ -182,6 +190,30 @@ class LocalPath:
         if self._db is not None:
             self._db.stop()
             self._db = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+def take_lock(state_dir: Path) -> TextIO:
+    """The state directory's lock with this process's PID in it; LaunchError if it is held."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = (state_dir / LOCK_FILE).open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise LaunchError(
+            f"the local path is already running on {state_dir} (pid {holder}); "
+            "stop it (Ctrl-C where it runs) or pass another --state-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 @contextlib.contextmanager
