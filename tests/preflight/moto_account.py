@@ -217,6 +217,7 @@ def demo() -> None:
     Ctrl-C or SIGTERM stops both and removes the temporary directory (the origin's CA).
     """
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (ignored)
     with tempfile.TemporaryDirectory(prefix="preflight-demo-") as temporary:
         origin = Origin(Path(temporary))
         account = MotoAccount()
