@@ -16,7 +16,7 @@ from moto import mock_aws
 from moto.codedeploy.models import codedeploy_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from tools import canary_watch
+from tools.ops import canary_watch
 from tools.ops.lookup_role import lookup_role_arn
 
 REGION = "eu-west-1"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import smoke
+from tools.ops import smoke
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -106,7 +106,9 @@ def test_a_missing_secret_is_one_line_and_changes_nothing(
     code = _run(wire_db, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:nope-AbCdEf")
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith("dms_user: cannot read arn:aws:secretsmanager:") and err[-1] == "\n"
+    assert (
+        err.startswith("dms_user: error: cannot read arn:aws:secretsmanager:") and err[-1] == "\n"
+    )
     assert err.count("\n") == 1 and "Traceback" not in err
     admin: pymongo.MongoClient[dict[str, Any]]
     with pymongo.MongoClient(wire_db.uri, serverSelectionTimeoutMS=5_000) as admin:

@@ -16,7 +16,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tools.cli import USAGE, Parser, UsageError, error_line
 from tools.ops.lookup_role import lookup_session
 
 FINAL_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
@@ -150,7 +150,7 @@ def watch(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.ops.canary_watch", description=__doc__)
+    parser = Parser(prog="python -m tools.ops.canary_watch", description=__doc__)
     parser.add_argument("--qualifier", required=True, help="cdk bootstrap qualifier")
     parser.add_argument("--prefix", required=True, help="CodeDeploy application name prefix")
     parser.add_argument("--interval", type=float, default=15.0, help="seconds between polls")
@@ -159,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="read CodeDeploy with the current credentials instead of the bootstrap lookup role",
     )
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as error:
+        print(error_line("canary_watch", error), file=sys.stderr)
+        return USAGE
 
     def on_term(_signum: int, _frame: object) -> None:
         # cdk deploy has finished: stop at once, even in the middle of a sleep.

@@ -14,11 +14,12 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.cli import USAGE, Parser, UsageError, error_line
 
 # GitHub rejects comment bodies over 65,536 characters; leave room for the rest of the comment.
 MAX_DIFF_CHARS = 55_000
@@ -151,7 +152,7 @@ def _read(path: Path, what: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.ops.pr_report", description=__doc__)
+    parser = Parser(prog="python -m tools.ops.pr_report", description=__doc__)
     parser.add_argument("--stage", required=True)
     parser.add_argument("--diff", required=True, type=Path, help="cdk diff output")
     parser.add_argument("--diff-exit-code", required=True, type=int)
@@ -159,7 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     cost.add_argument("--cost", type=Path, help="markdown from python -m tools.ops.cost")
     cost.add_argument("--cost-note", help="why there is no cost comparison")
     parser.add_argument("--output", required=True, type=Path)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as error:
+        print(error_line("pr_report", error), file=sys.stderr)
+        return USAGE
     try:
         body = render(
             stage=args.stage,
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(body, encoding="utf-8")
     except (ReportError, OSError) as error:
-        print(f"pr_report: {error}", file=sys.stderr)
+        print(error_line("pr_report", error), file=sys.stderr)
         return 2
     print(f"pr_report: wrote {args.output} ({len(body)} characters)")
     return 0

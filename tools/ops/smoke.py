@@ -16,7 +16,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -25,6 +24,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.cli import USAGE, Parser, UsageError, error_line
 
 
 class SmokeError(Exception):
@@ -155,7 +156,7 @@ def _expectation(values: list[str]) -> tuple[str, str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.ops.smoke", description=__doc__)
+    parser = Parser(prog="python -m tools.ops.smoke", description=__doc__)
     parser.add_argument("--outputs", required=True, type=Path)
     parser.add_argument(
         "--expect", nargs=3, action="append", default=[], metavar=("KEY", "PATH", "STATUS")
@@ -163,12 +164,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=5)
     parser.add_argument("--delay", type=float, default=6.0, help="seconds between attempts")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as error:
+        print(error_line("smoke", error), file=sys.stderr)
+        return USAGE
     try:
         expectations = [_expectation(values) for values in args.expect]
         checks = build_checks(load_outputs(args.outputs), expectations)
     except SmokeError as error:
-        print(f"smoke: {error}", file=sys.stderr)
+        print(error_line("smoke", error), file=sys.stderr)
         return 2
     if not checks:
         print(

@@ -24,6 +24,8 @@ import pymongo
 from botocore.exceptions import BotoCoreError, ClientError
 from pymongo import errors
 
+from tools.cli import USAGE, Parser, UsageError, error_line
+
 DATABASE = "taskly"
 USER_ALREADY_EXISTS = 51003
 USER_NOT_FOUND = 11
@@ -35,7 +37,7 @@ class UserError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tools.ops.dms_user", description=__doc__)
+    parser = Parser(prog="python -m tools.ops.dms_user", description=__doc__)
     parser.add_argument("--admin-uri", required=True, help="DocumentDB URI of the admin user")
     parser.add_argument("--secret-id", required=True, help="the TargetCredentials secret")
     parser.add_argument("--ca", type=Path, help="CA file (certs/global-bundle.pem): TLS on")
@@ -107,7 +109,11 @@ def apply(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as error:
+        print(error_line("dms_user", error), file=sys.stderr)
+        return USAGE
     password = ""
     try:
         username, password = read_secret(args.secret_id, args.region)
@@ -120,16 +126,19 @@ def main(argv: list[str] | None = None) -> int:
                 drop=args.drop,
             )
     except UserError as error:
-        print(f"dms_user: {error}", file=sys.stderr)
+        print(error_line("dms_user", error), file=sys.stderr)
         return 2
     except errors.OperationFailure as error:
-        print(f"dms_user: the server refused: {error.details or error.code}", file=sys.stderr)
+        print(
+            error_line("dms_user", f"the server refused: {error.details or error.code}"),
+            file=sys.stderr,
+        )
         return 2
     except errors.PyMongoError as error:
         reason = str(error).split(",")[0]
         if password:
             reason = reason.replace(password, "***")
-        print(f"dms_user: cannot reach the server: {reason}", file=sys.stderr)
+        print(error_line("dms_user", f"cannot reach the server: {reason}"), file=sys.stderr)
         return 2
     print(f"dms_user: {done}")
     return 0
