@@ -134,4 +134,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(run(build_parser().parse_args(argv)))
         return 0
 
-    return cli.run(PROG, body, bad_input=(CostToolError,))
+    return cli.run("cost", body, bad_input=(CostToolError,))
