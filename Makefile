@@ -115,7 +115,7 @@ diff: $(APP_STAMP) $(NODE_STAMP) ## cdk diff every stack of STAGE against the de
 
 .PHONY: deploy
 deploy: $(DEV_STAMP) $(NODE_STAMP) ## Preflight, then cdk deploy every stack of STAGE (needs credentials)
-	$(PREFLIGHT) --stage $(STAGE) $(PREFLIGHT_ARGS)
+	@$(PREFLIGHT) --stage $(STAGE) $(PREFLIGHT_ARGS)
 	$(CDK) deploy --all -c stage=$(STAGE)
 
 # Complexity as the Lambda cookbook's `make complex` measures it (radon's cyclomatic ranks via
@@ -146,7 +146,7 @@ test: $(TEST_TARGETS) ## Everything CI runs
 
 .PHONY: bench-synth
 bench-synth: $(APP_STAMP) $(NODE_STAMP) ## Median cdk synth time: full app vs an empty one-stack app
-	$(PY) -m tools.bench.synth --stage $(STAGE)
+	@$(PY) -m tools.bench.synth --stage $(STAGE)
 
 .PHONY: snapshot-update
 snapshot-update: $(DEV_STAMP) ## Re-record the template snapshots after a reviewed change

@@ -159,7 +159,7 @@ class CutoverRollback(Construct):
             "FailureAlarm",
             alarm_description=(
                 "The cut-over rollback function failed: the weight may still send viewers to the "
-                "failing API. Run: python -m tools.cutover rollback --stage <stage>"
+                "failing API. Run: python -m tools.ops.cutover rollback --stage <stage>"
             ),
             metric=self.function.metric_errors(period=Duration.minutes(1), statistic="Sum"),
             threshold=1,

@@ -4,7 +4,8 @@ A CloudFront Function (``lambda_src/edge/cutover.js``) on the ``/api/*`` behavio
 weight and a kill switch from a CloudFront KeyValueStore and, for the viewer buckets below the
 weight, selects the HTTP API origin by id. Everyone else, and every request the function
 cannot decide, stays on the behaviour's own origin: legacy. Changing the weight is one
-KeyValueStore write (``python -m tools.cutover``), visible at the edge within seconds, no deploy.
+KeyValueStore write (``python -m tools.ops.cutover``), visible at the edge within seconds, no
+deploy.
 """
 
 from __future__ import annotations

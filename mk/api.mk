@@ -13,13 +13,13 @@ TEST_TARGETS += test-api
 
 .PHONY: local
 local: $(DEV_STAMP) ## The whole path: edge :8080 (cutover.js), new API :3000 (as from CloudFront) and :3001 (direct), legacy :3002
-	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local_edge --state-dir $(API_STATE_DIR) \
+	@PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local.edge --state-dir $(API_STATE_DIR) \
 		--edge-port $(LOCAL_EDGE_PORT) --api-port $(LOCAL_PORT) \
 		--direct-port $(LOCAL_DIRECT_PORT) --legacy-port $(LOCAL_LEGACY_PORT)
 
 .PHONY: token
 token: $(DEV_STAMP) ## Print a dev access token for the local API (USER=alice picks the subject)
-	@PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local_api token --user "$(or $(USER),dev-user)" --state-dir $(API_STATE_DIR)
+	@PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local.api token --user "$(or $(USER),dev-user)" --state-dir $(API_STATE_DIR)
 
 .PHONY: openapi
 openapi: $(DEV_STAMP) ## Regenerate docs/openapi.json from the routers
@@ -28,7 +28,7 @@ openapi: $(DEV_STAMP) ## Regenerate docs/openapi.json from the routers
 
 .PHONY: bench
 bench: $(DEV_STAMP) ## Cold import per handler ÷ (import boto3 + one client), + first-use loads; warm p50/p99 of 3 routes
-	PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.bench_api
+	@PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.bench_api
 
 .PHONY: test-api
 test-api: test-api-unit test-api-http ## All API suites (unit, fuzzing, end-to-end, schemathesis)

@@ -11,9 +11,9 @@ BASE_DIR ?=
 CDK_QUALIFIER ?= hnb659fds
 # CodeDeploy applications of a stage carry its stack-name prefix (CloudFormation-generated names).
 CANARY_PREFIX ?= $(STACK_PREFIX)
-# The cost report (python -m tools.cost), when this revision has it.
-COST_TOOL := $(wildcard tools/cost.py tools/cost/__main__.py)
-# Extra smoke expectations, e.g. --expect ApiEndpoint /tasks 401 (see tools/smoke.py).
+# The cost report (python -m tools.ops.cost), when this revision has it.
+COST_TOOL := $(wildcard tools/ops/cost.py tools/ops/cost/__main__.py)
+# Extra smoke expectations, e.g. --expect ApiEndpoint /tasks 401 (see tools/ops/smoke.py).
 SMOKE_ARGS ?=
 
 .PHONY: test-cicd
@@ -42,15 +42,15 @@ pr-report: $(DEV_STAMP) $(NODE_STAMP) ## cdk diff + cost diff of STAGE as a PR c
 	if [ -z "$(BASE_DIR)" ]; then \
 		cost_args=(--cost-note "no base checkout given (BASE_DIR), so no cost comparison"); \
 	elif [ -z "$(COST_TOOL)" ]; then \
-		cost_args=(--cost-note "tools.cost is not part of this revision yet"); \
+		cost_args=(--cost-note "tools.ops.cost is not part of this revision yet"); \
 	elif [ -f $(BASE_DIR)/cdk.out/manifest.json ] \
-		&& $(PY) -m tools.cost --format markdown --against $(BASE_DIR)/cdk.out \
+		&& $(PY) -m tools.ops.cost --format markdown --against $(BASE_DIR)/cdk.out \
 			> $(CICD_OUT)/cost-$(STAGE).md; then \
 		cost_args=(--cost $(CICD_OUT)/cost-$(STAGE).md); \
 	else \
 		cost_args=(--cost-note "the base synth or the cost report failed; see the job log"); \
 	fi; \
-	$(PY) -m tools.pr_report --stage $(STAGE) --diff $(CICD_OUT)/diff-$(STAGE).txt \
+	$(PY) -m tools.ops.pr_report --stage $(STAGE) --diff $(CICD_OUT)/diff-$(STAGE).txt \
 		--diff-exit-code $$rc "$${cost_args[@]}" --output $(CICD_OUT)/pr-report-$(STAGE).md; \
 	cat $(CICD_OUT)/diff-$(STAGE).txt; \
 	exit $$rc
@@ -61,9 +61,9 @@ diff-security: $(APP_STAMP) $(NODE_STAMP) ## Fail if STAGE's diff broadens IAM o
 
 .PHONY: deploy-ci
 deploy-ci: $(DEV_STAMP) $(NODE_STAMP) ## CI deploy of STAGE: preflight through the lookup role, then no prompts, CloudFormation events and canary progress
-	$(PREFLIGHT) --stage $(STAGE) --via-lookup-role $(PREFLIGHT_ARGS)
+	@$(PREFLIGHT) --stage $(STAGE) --via-lookup-role $(PREFLIGHT_ARGS)
 	mkdir -p $(CICD_OUT)
-	$(PY) -m tools.canary_watch --qualifier $(CDK_QUALIFIER) --prefix $(CANARY_PREFIX) & watcher=$$!; \
+	@$(PY) -m tools.ops.canary_watch --qualifier $(CDK_QUALIFIER) --prefix $(CANARY_PREFIX) & watcher=$$!; \
 	rc=0; $(CDK) deploy --all --require-approval never --progress events -c stage=$(STAGE) \
 		--outputs-file $(CICD_OUT)/outputs-$(STAGE).json || rc=$$?; \
 	kill $$watcher 2>/dev/null || true; wait $$watcher 2>/dev/null || true; \
@@ -71,7 +71,7 @@ deploy-ci: $(DEV_STAMP) $(NODE_STAMP) ## CI deploy of STAGE: preflight through t
 
 .PHONY: smoke
 smoke: $(APP_STAMP) ## Smoke-test STAGE's deployed endpoints (reads build/cicd/outputs-STAGE.json from deploy-ci)
-	$(PY) -m tools.smoke --outputs $(CICD_OUT)/outputs-$(STAGE).json $(SMOKE_ARGS)
+	@$(PY) -m tools.ops.smoke --outputs $(CICD_OUT)/outputs-$(STAGE).json $(SMOKE_ARGS)
 
 # For scripts and tests: the prefix of STAGE's stack names, from the config package.
 .PHONY: print-stack-prefix

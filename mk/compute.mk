@@ -22,7 +22,7 @@ routes: $(APP_STAMP) $(if $(PARITY),$(DEV_STAMP)) ## Print the migration table: 
 
 .PHONY: bundle
 bundle: $(APP_STAMP) ## Build every Lambda bundle into build/bundles and print zipped sizes and times
-	$(PY) -m tools.bundle build/bundles
+	@$(PY) -m tools.bundle build/bundles
 
 .PHONY: test-compute
 # Slow on a fresh clone: it builds the real tasks bundle (pip for aarch64 from the package

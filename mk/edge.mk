@@ -7,7 +7,7 @@ test-edge: $(DEV_STAMP) $(CHECKOV_STAMP) ## Edge: templates, cdk-nag/cfn-lint, C
 
 .PHONY: cutover
 cutover: $(DEV_STAMP) ## Shift /api/* to the new API, e.g. make cutover ARGS="status --stage dev"
-	$(PY) -m tools.cutover $(ARGS)
+	@$(PY) -m tools.ops.cutover $(ARGS)
 
 .PHONY: cutover-split
 cutover-split: ## Measured share of 10,000 viewers sent to the new origin for weights 1-99

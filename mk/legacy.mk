@@ -30,5 +30,5 @@ test-local-edge: $(DEV_STAMP) $(LEGACY_STAMP) ## The whole local path: weights 0
 
 .PHONY: local-share
 local-share: $(DEV_STAMP) ## Share of LOCAL_VIEWERS (200) signed-in viewers the running local edge sends to the new API
-	@PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local_edge.measure \
+	@PYTHONPATH=$(API_PYTHONPATH) $(PY) -m tools.local.edge.measure \
 		--edge http://127.0.0.1:$(LOCAL_EDGE_PORT) --viewers $(LOCAL_VIEWERS) --state-dir $(API_STATE_DIR)

@@ -1,5 +1,5 @@
 # DocumentDB code over a real MongoDB wire protocol: a local SecantusDB server with TLS and
-# SCRAM (tools/local_db), the wire suite (tests/wire) and the data check (tools/datacheck).
+# SCRAM (tools/local/db), the wire suite (tests/wire) and the data check (tools/ops/datacheck).
 # See docs/api.md, "The wire-protocol suite".
 
 WIRE_STAMP := $(VENV)/.wire-deps
@@ -20,8 +20,8 @@ test-wire: $(WIRE_STAMP) ## DocumentDB code, local API and datacheck against a r
 
 .PHONY: datacheck
 datacheck: $(DEV_STAMP) ## Compare two MongoDB/DocumentDB databases, e.g. ARGS="--source URI --target URI --target-ca certs/global-bundle.pem"
-	@$(PY) -m tools.datacheck $(ARGS)
+	@$(PY) -m tools.ops.datacheck $(ARGS)
 
 .PHONY: bench-wire
-bench-wire: $(WIRE_STAMP) ## Median start and stop time of the local wire server (tools/local_db)
-	$(PY) -m tools.local_db bench --runs 3
+bench-wire: $(WIRE_STAMP) ## Median start and stop time of the local wire server (tools/local/db)
+	@$(PY) -m tools.local.db bench --runs 3

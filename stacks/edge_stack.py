@@ -174,7 +174,7 @@ class EdgeStack(Stack):
         return distribution
 
     def _outputs(self) -> None:
-        # tools/cutover reads CutoverKvsArn and CutoverRollbackAlarmNames by these exact keys.
+        # tools/ops/cutover reads CutoverKvsArn and CutoverRollbackAlarmNames by these exact keys.
         CfnOutput(
             self,
             "DistributionDomainName",
@@ -198,7 +198,9 @@ class EdgeStack(Stack):
             self,
             "CutoverRollbackAlarmNames",
             value=Fn.join(",", [self.rollback.alarm.alarm_name]),
-            description="Alarms that roll the cut-over back; python -m tools.cutover watches them",
+            description=(
+                "Alarms that roll the cut-over back; python -m tools.ops.cutover watches them"
+            ),
         )
 
     def _acknowledge(self, *, custom_domain: str | None, web_acl_arn: str | None) -> None:

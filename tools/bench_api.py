@@ -299,7 +299,7 @@ def warm_latency() -> list[tuple[str, float, float]]:
     from taskly.logic.tasks import TasksService
     from taskly.models.tasks import TaskCreate
 
-    from tools.local_api.events import LocalLambdaContext, http_api_event
+    from tools.local.api.events import LocalLambdaContext, http_api_event
 
     def service(repository: InMemoryTaskRepository) -> TasksService:
         return TasksService(

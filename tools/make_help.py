@@ -66,4 +66,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Run as a script (stdlib only); the Makefile's PYTHONPATH makes tools.cli importable.
+    from tools.cli import exit_with, run
+
+    exit_with(run("make help", lambda: main(sys.argv[1:])))

@@ -4,7 +4,7 @@ Reads ``lambda_src/taskly/routes.py`` exactly as the compute stack does, so what
 is what API Gateway serves: each migrated route goes to its service's ``live`` alias, and
 every other /api request to the legacy backend. ``--parity FILE`` (``make routes
 PARITY=FILE``) adds each migrated route's coverage (requests compared, and write requests
-skipped) and result from a parity report (``tools/parity``); a route with none compared is
+skipped) and result from a parity report (``tools/ops/parity``); a route with none compared is
 ``NOT COVERED``, which the cut-over gate refuses.
 """
 
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from stacks.route_table import LEGACY, load_route_table
 
 if TYPE_CHECKING:
-    from tools.parity.report import ParityReport, RouteResult
+    from tools.ops.parity.report import ParityReport, RouteResult
 
 
 def _coverage_cell(result: RouteResult | None) -> str:
@@ -85,8 +85,8 @@ def render(
             f"coverage: {migrated - len(uncovered)} of {migrated} migrated routes compared"
             + (f"; not covered: {', '.join(uncovered)}" if uncovered else "")
         )
-        from tools.cutover.plan import human  # noqa: PLC0415 (needs botocore, as --parity does)
-        from tools.parity.report import MAX_REPORT_AGE  # noqa: PLC0415
+        from tools.ops.cutover.plan import human  # noqa: PLC0415 (needs botocore, as --parity does)
+        from tools.ops.parity.report import MAX_REPORT_AGE  # noqa: PLC0415
 
         age = (now or datetime.now(UTC)) - parity.generated_at
         stale = " (older than 24 h: the cut-over gate refuses it)" if age > MAX_REPORT_AGE else ""
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = None
     if args.parity:
         # Only with --parity: plain `make routes` needs nothing beyond the CDK app's dependencies.
-        from tools.parity.report import ReportError, read_report  # noqa: PLC0415
+        from tools.ops.parity.report import ReportError, read_report  # noqa: PLC0415
 
         try:
             report = read_report(args.parity)

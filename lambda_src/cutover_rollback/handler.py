@@ -2,7 +2,7 @@
 
 CloudWatch invokes the function directly (alarm Lambda action) when the alarm enters ALARM.
 It sends every viewer back to the legacy origin with one conditional KeyValueStore write
-(weight 0, kill switch on), the same write ``python -m tools.cutover rollback`` makes.
+(weight 0, kill switch on), the same write ``python -m tools.ops.cutover rollback`` makes.
 Its role may only touch that one store.
 """
 

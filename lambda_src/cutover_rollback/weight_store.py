@@ -1,6 +1,6 @@
 """The cut-over state in the CloudFront KeyValueStore, read and written with optimistic locking.
 
-One implementation for both writers: the ``cutover`` CLI (``tools/cutover``) and the automatic
+One implementation for both writers: the ``cutover`` CLI (``tools/ops/cutover``) and the automatic
 rollback function (``handler.py`` next to this file). It reads and writes exactly the keys the
 CloudFront Function reads (``lambda_src/edge/cutover.js``) and interprets them the same way:
 

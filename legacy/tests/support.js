@@ -1,5 +1,5 @@
 // Test support: a real MongoDB-wire server (SecantusDB, TLS + SCRAM, through the repository's
-// tools/local_db launcher, stopped by PID), a signing key standing in for the user pool, and
+// tools/local/db launcher, stopped by PID), a signing key standing in for the user pool, and
 // the app listening on a free port of 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ const STARTUP_MS = 60_000;
 export async function startDatabase() {
   const python = process.env.TASKLY_PYTHON ?? path.join(REPO, '.venv', 'bin', 'python');
   const stateDir = mkdtempSync(path.join(tmpdir(), 'taskly-legacy-db-'));
-  const child = spawn(python, ['-m', 'tools.local_db', 'serve', '--state-dir', stateDir, '--memory', '--parent-pid', String(process.pid)], {
+  const child = spawn(python, ['-m', 'tools.local.db', 'serve', '--state-dir', stateDir, '--memory', '--parent-pid', String(process.pid)], {
     cwd: REPO,
     env: { ...process.env, PYTHONPATH: REPO },
     stdio: ['ignore', 'ignore', 'pipe'],

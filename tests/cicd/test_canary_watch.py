@@ -1,4 +1,4 @@
-"""tools.canary_watch against moto's emulated CodeDeploy and STS (in process, no network).
+"""tools.ops.canary_watch against moto's emulated CodeDeploy and STS (in process, no network).
 
 moto cannot run a Lambda traffic shift, so the tests move a deployment through its states
 by setting the emulator's record, as CodeDeploy would between two polls.
@@ -16,8 +16,8 @@ from moto import mock_aws
 from moto.codedeploy.models import codedeploy_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from tools import canary_watch
-from tools.lookup_role import lookup_role_arn
+from tools.ops import canary_watch
+from tools.ops.lookup_role import lookup_role_arn
 
 REGION = "eu-west-1"
 

@@ -148,3 +148,42 @@ def test_deploys_run_preflight_first_and_stop_when_it_fails(
     )
     assert refused.returncode != 0
     assert "fake cdk deploy" not in refused.stdout
+
+
+def _recipe_starts(text: str) -> list[str]:
+    """The first line of each recipe line (continuations of a `\\` line are not starts)."""
+    starts, continued = [], False
+    for line in text.splitlines():
+        if line.startswith("\t") and not continued:
+            starts.append(line[1:])
+        continued = line.endswith("\\")
+    return starts
+
+
+def test_make_targets_that_start_a_tool_do_not_echo_its_command_line() -> None:
+    """One echo policy (tools/cli.py): the tool's own first line is the first line shown."""
+    makefiles = [ROOT / "Makefile", *sorted((ROOT / "mk").glob("*.mk"))]
+    echoed = [
+        f"{path.name}: {start}"
+        for path in makefiles
+        for start in _recipe_starts(path.read_text())
+        if (" -m tools." in start or start.startswith("$(PREFLIGHT)"))
+        and not start.startswith("@")
+        and not start.startswith(("rc=", "if ", "set "))
+    ]
+    assert echoed == []
+
+
+def test_make_help_into_a_closed_pipe_ends_quietly() -> None:
+    """`make help | head`: the reader goes away early; no BrokenPipeError traceback."""
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "help"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

@@ -1,10 +1,10 @@
-"""tools.pr_report: the PR comment built from real-looking `cdk diff` output."""
+"""tools.ops.pr_report: the PR comment built from real-looking `cdk diff` output."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tools import pr_report
+from tools.ops import pr_report
 
 # The shape `cdk diff --no-color` prints (stack headers, sections, closing count).
 DIFF = """\
@@ -90,5 +90,5 @@ def test_cli_writes_the_report_and_reports_a_missing_input_in_one_line(
     missing = ["--stage", "dev", "--diff", str(tmp_path / "nope.txt"), "--diff-exit-code", "0"]
     assert pr_report.main([*missing, "--cost-note", "x", "--output", str(output)]) == 2
     error = capsys.readouterr().err.strip()
-    assert error.startswith("pr_report: cannot read the diff file")
+    assert error.startswith("pr_report: error: cannot read the diff file")
     assert "\n" not in error

@@ -77,3 +77,28 @@ def test_the_installer_is_the_uv_that_requirements_dev_pins() -> None:
     pinned = re.search(r"^uv==(\S+)$", (ROOT / "requirements-dev.txt").read_text(), re.M)
     assert pinned
     assert make_eval("$(UV_VERSION)", dict(os.environ)) == pinned.group(1)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    import ast  # noqa: PLC0415 - only this check parses source
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_tools_and_tests_import_the_route_table_one_way() -> None:
+    """`taskly.routes`, as the Lambda code itself does: never `lambda_src.taskly...`, which
+    would load a second copy of the module (two `Route` classes, two tables)."""
+    spelled_twice = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for folder in ("tools", "tests")
+        for path in (ROOT / folder).rglob("*.py")
+        for module in _imported_modules(path)
+        if module == "lambda_src.taskly" or module.startswith("lambda_src.taskly.")
+    )
+    assert spelled_twice == []

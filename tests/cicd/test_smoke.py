@@ -1,4 +1,4 @@
-"""tools.smoke against a real HTTP server on localhost standing in for the deployed stage."""
+"""tools.ops.smoke against a real HTTP server on localhost standing in for the deployed stage."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import smoke
+from tools.ops import smoke
 
 
 class Handler(BaseHTTPRequestHandler):

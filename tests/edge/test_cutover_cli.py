@@ -18,7 +18,7 @@ import pytest
 
 from tests.edge.conftest import ALARM, KVS_ARN, REGION, REPO, fire
 from tests.edge.fakes import InMemoryKeyValueStore
-from tools.cutover.cli import main
+from tools.ops.cutover.cli import main
 
 
 @dataclass
@@ -212,7 +212,7 @@ def test_missing_credentials_are_one_line_from_the_real_command() -> None:
         PYTHONPATH=str(REPO),
     )
     result = subprocess.run(
-        [sys.executable, "-m", "tools.cutover", "status", "--stage", "dev", "--region", REGION],
+        [sys.executable, "-m", "tools.ops.cutover", "status", "--stage", "dev", "--region", REGION],
         capture_output=True,
         text=True,
         env=env,

@@ -22,7 +22,7 @@ from tests.edge.conftest import deploy_edge
 from tests.edge.fakes import InMemoryKeyValueStore
 from tests.edge.test_cutover_cli import run
 from tests.parity.reports import write_parity_report
-from tools.cutover.cli import default_client_factory, main
+from tools.ops.cutover.cli import default_client_factory, main
 
 STACK_REGION = "ap-south-1"
 
@@ -102,7 +102,8 @@ def test_plan_dry_run_is_offline_and_needs_no_credentials(
     assert (code, err.getvalue(), created) == (0, "", [])
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "prod (dry run, from 0%; nothing read or written): 3 steps over 2h00m, "
+        "prod (dry run, from 0%: the store is not read, see --from-weight; nothing read or "
+        "written): 3 steps over 2h00m, "
         "watching the rollback alarms of Taskly-prod-Edge"
     )
     assert [line.split(" at ")[0] for line in lines[1:4]] == [
@@ -128,7 +129,39 @@ def test_plan_dry_run_from_a_weight_shows_the_gate_verdict(tmp_path: Path) -> No
     )
     assert code == 0
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("local (dry run, from 25%; nothing read or written): 2 steps")
+    assert lines[0].startswith(
+        "local (dry run, from 25%: --from-weight; nothing read or written): 2 steps"
+    )
     assert lines[0].endswith("watching no alarms (local)")
     assert "GET /api/tasks 12.5% mismatches" in lines[-1]
     assert lines[-1].endswith("(a real run would refuse to raise the weight)")
+
+
+def test_a_local_dry_run_starts_from_the_stored_weight(tmp_path: Path) -> None:
+    """The local store is a file: the dry run reads it (and writes nothing) instead of
+    claiming `from 0%` while the local edge sends half the viewers to the new API."""
+    store = tmp_path / "kvs.json"
+    assert main(["set", "--local", "--local-store", str(store), "50", "--no-parity-gate"],
+                out=io.StringIO(), err=io.StringIO()) == 0  # fmt: skip
+    before = store.read_bytes()
+    out = io.StringIO()
+    code = main(
+        ["plan", "--local", "--local-store", str(store), "--dry-run", "--no-parity-gate"],
+        out=out,
+        err=io.StringIO(),
+    )
+    assert code == 0
+    first = out.getvalue().splitlines()[0]
+    assert first.startswith(f"local (dry run, from 50%: stored in {store}; nothing written): ")
+    assert ": 1 step over " in first  # of the default steps, only 100 is above 50
+    assert store.read_bytes() == before
+
+
+def test_set_help_names_every_option_it_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    """--local-store is accepted, so --help documents it rather than hiding it."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["set", "--help"])
+    assert exit_info.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--local-store FILE" in help_text
+    assert "another state directory's store" in help_text

@@ -17,8 +17,8 @@ import pytest
 from tests.edge.conftest import ALARM, fire
 from tests.edge.fakes import InMemoryKeyValueStore
 from tests.parity.reports import write_parity_report
-from tools.cutover.cli import main
-from tools.cutover.plan import human, parse_duration, parse_steps, schedule
+from tools.ops.cutover.cli import main
+from tools.ops.cutover.plan import human, parse_duration, parse_steps, schedule
 
 START = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -128,7 +128,8 @@ def test_dry_run_prints_the_schedule_and_writes_nothing(
     )
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "dev (dry run, from 0%; nothing read or written): 6 steps over 2d0h00m, "
+        "dev (dry run, from 0%: the store is not read, see --from-weight; nothing read or "
+        "written): 6 steps over 2d0h00m, "
         "watching the rollback alarms of Taskly-dev-Edge",
         "  step 1:   1% at 2026-11-22T08:00Z",
         "  step 2:   5% at 2026-11-22T17:36Z",

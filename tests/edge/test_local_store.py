@@ -1,4 +1,4 @@
-"""``cutover ... --local``: the file-backed KeyValueStore that tools/local_edge reads."""
+"""``cutover ... --local``: the file-backed KeyValueStore that tools/local/edge reads."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from lambda_src.cutover_rollback.weight_store import WeightStore
 from tests.edge.test_cutover_cli import run
-from tools.local_edge.store import FileKeyValueStore
+from tools.local.edge.store import FileKeyValueStore
 
 
 def local(store: Path, *argv: str) -> tuple[int, str, str]:

@@ -21,9 +21,9 @@ from tests.edge.fakes import InMemoryKeyValueStore
 from tests.edge.test_cutover_cli import Run
 from tests.parity.conftest import TASKS, TOKEN, FakeApi, serve
 from tests.parity.reports import write_parity_report
-from tools.cutover.cli import main
-from tools.parity.cli import main as parity_main
-from tools.parity.routing import MIGRATED
+from tools.ops.cutover.cli import main
+from tools.ops.parity.cli import main as parity_main
+from tools.ops.parity.routing import MIGRATED
 
 NOW = datetime.now(UTC)
 
@@ -47,7 +47,8 @@ def test_raising_without_a_report_is_refused_and_writes_nothing(
     assert (result.code, result.out) == (1, "")
     assert result.err == (
         "cutover: error: parity gate: raising the weight needs a parity report: run python -m "
-        "tools.parity --format json > FILE and pass --parity-report FILE (or --no-parity-gate)\n"
+        "tools.ops.parity --format json > FILE and pass --parity-report FILE "
+        "(or --no-parity-gate)\n"
     )
     assert kvs.updates() == []
 
@@ -90,7 +91,7 @@ def test_a_report_older_than_24_hours_is_refused(
     if not allowed:
         assert result.err == (
             f"cutover: error: parity gate: report {report} is 1d0h01m old (limit 1d0h00m); "
-            "run python -m tools.parity again\n"
+            "run python -m tools.ops.parity again\n"
         )
         assert kvs.updates() == []
 
@@ -98,7 +99,7 @@ def test_a_report_older_than_24_hours_is_refused(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "is not a parity report (python -m tools.parity --format json)"),
+        ("not json", "is not a parity report (python -m tools.ops.parity --format json)"),
         ('{"format": "other"}', "is not a parity report"),
     ],
 )
@@ -146,7 +147,7 @@ def test_a_report_that_leaves_migrated_routes_uncovered_is_refused_naming_each(
     names = " ".join(f"--accept-uncovered '{key}'" for key in UNCOVERED)
     assert result.err == (
         f"cutover: error: parity gate: report {report} leaves 8 of 10 migrated route(s) without "
-        f"a compared request: {', '.join(UNCOVERED)}; run python -m tools.parity with "
+        f"a compared request: {', '.join(UNCOVERED)}; run python -m tools.ops.parity with "
         "--allow-writes against a disposable stage or the local database, or go on without "
         f"that evidence by naming each: {names}\n"
     )
@@ -346,7 +347,7 @@ def test_a_plan_stops_when_its_report_ages_past_24_hours(
         out.getvalue().splitlines()[-1]
         == (
             f"plan stopped before 50%: parity gate: report {report} is 1d0h00m old "
-            "(limit 1d0h00m); run python -m tools.parity again"
+            "(limit 1d0h00m); run python -m tools.ops.parity again"
         )
         or "plan stopped before 50%: parity gate: report" in out.getvalue()
     )

@@ -33,7 +33,7 @@ from cdk_constructs.dms_account_roles import DMS_LOGS_ROLE_NAME, DMS_VPC_ROLE_NA
 from stacks.config import stage_config
 from stacks.dms_account_roles_stack import STACK_NAME as DMS_ROLES_STACK
 from tests.synth import CDK_JSON_CONTEXT, TEST_ACCOUNT, TEST_REGION, SynthesizedStage
-from tools.preflight import checks
+from tools.ops.preflight import checks
 
 Templates = dict[str, dict[str, Any]]
 SecretRef = tuple[str, str]  # (stack name, logical id of an AWS::SecretsManager::Secret)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.synth import LEGACY_DB_KEY_ARN, LEGACY_DB_SECRET_ARN, SynthesizedStage
-from tools.parity.rules import load_rules
+from tools.ops.parity.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFERENCES_FIELDS = ("theme", "language", "email_notifications", "tasks_page_size", "updated_at")

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from tests.synth import SynthesizedStage
-from tools.preflight.checks import DOCDB_ENGINE_VERSION, REQUIRED_BOOTSTRAP_VERSION
+from tools.ops.preflight.checks import DOCDB_ENGINE_VERSION, REQUIRED_BOOTSTRAP_VERSION
 
 
 def _required_versions(node: Any) -> list[int]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.local_api.devjwt import DevKey, load_or_create_key
-from tools.local_edge.launch import LocalPath, Ports, free_port, running
+from tools.local.api.devjwt import DevKey, load_or_create_key
+from tools.local.edge.launch import LocalPath, Ports, free_port, running
 
 LOCAL_EDGE_TESTS = Path(__file__).resolve().parent
 

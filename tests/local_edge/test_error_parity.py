@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from tests.integration.api.error_corpus import CORPUS, BadInput, send
-from tools.local_api.devjwt import DevKey, issue_token
-from tools.local_edge.launch import LocalPath
+from tools.local.api.devjwt import DevKey, issue_token
+from tools.local.edge.launch import LocalPath
 
 VALIDATION_CASES = [case for case in CORPUS if case.status in {400, 415, 422}]
 

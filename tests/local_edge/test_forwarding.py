@@ -1,6 +1,6 @@
 """What the local edge and the local gateway forward to an origin, seen by recording servers.
 
-The edge (tools/local_edge/edge.mjs, running the real cutover.js) must forward the request the
+The edge (tools/local/edge/edge.mjs, running the real cutover.js) must forward the request the
 function returns (override headers removed), without the viewer's Host; the gateway's
 ``ANY /api/{proxy+}`` must pass requests to legacy unchanged except ``x-origin-verify``.
 """
@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tools.local_api.devjwt import load_or_create_key
-from tools.local_api.gateway import LocalGateway
-from tools.local_edge.launch import EDGE_SCRIPT, REPO, Child, free_port, wait_for_port
-from tools.local_edge.store import FileKeyValueStore
+from tools.local.api.devjwt import load_or_create_key
+from tools.local.api.gateway import LocalGateway
+from tools.local.edge.launch import EDGE_SCRIPT, REPO, Child, free_port, wait_for_port
+from tools.local.edge.store import FileKeyValueStore
 
 TOKEN = "tester-token-0123456789-abcdefghijklmnopq"
 

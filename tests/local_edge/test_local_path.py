@@ -3,7 +3,7 @@ and cookie, unmigrated routes reach legacy through the new API's proxy route, an
 share one database (a real MongoDB-wire server).
 
 What it does not prove: CloudFront itself (edge locations, TLS, how fast a KeyValueStore write
-propagates), API Gateway itself (tools/local_api is its stand-in), or DocumentDB (SecantusDB is
+propagates), API Gateway itself (tools/local/api is its stand-in), or DocumentDB (SecantusDB is
 a MongoDB-wire server; see docs/api.md).
 """
 
@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tools.cutover.cli import main as cutover
-from tools.local_api.devjwt import DevKey, issue_token
-from tools.local_edge.launch import LocalPath
-from tools.local_edge.measure import answered_by, measure_share, viewer_token
+from tools.local.api.devjwt import DevKey, issue_token
+from tools.local.edge.launch import LocalPath
+from tools.local.edge.measure import answered_by, measure_share, viewer_token
+from tools.ops.cutover.cli import main as cutover
 
 VIEWERS = 100
 COOKIE = "__Host-taskly-cutover"
@@ -167,7 +167,7 @@ def test_an_oversized_body_is_a_json_413_through_the_edge(
 ) -> None:
     """Over API Gateway's 10 MB payload quota: its JSON 413, not a transport error at the edge.
 
-    The 413 is tools/local_api's stand-in for API Gateway's; the edge streams the body on.
+    The 413 is tools/local/api's stand-in for API Gateway's; the edge streams the body on.
     """
     weight(100)  # type: ignore[operator]
     token = issue_token(dev_key, subject="oversized-body")

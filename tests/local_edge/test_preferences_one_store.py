@@ -21,9 +21,9 @@ import pytest
 import requests
 
 from tests.local_edge.test_local_path import COOKIE, expected_new, set_weight
-from tools.local_api.devjwt import DevKey, issue_token
-from tools.local_edge.launch import LocalPath
-from tools.local_edge.measure import answered_by
+from tools.local.api.devjwt import DevKey, issue_token
+from tools.local.edge.launch import LocalPath
+from tools.local.edge.measure import answered_by
 
 WEIGHT = 50
 ROUTE = "/api/me/preferences"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pytest_socket import disable_socket
 
-from tools.cost.pricebook import PriceBook, load_price_book
+from tools.ops.cost.pricebook import PriceBook, load_price_book
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_PRICES = FIXTURES / "prices.toml"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.ops.conftest import resource, write_cloud_assembly
-from tools.cost.assembly import UNSTAGED, load_assembly
+from tools.ops.cost.assembly import UNSTAGED, load_assembly
 
 
 def test_stacks_of_a_cdk_stage_live_in_a_nested_assembly(tmp_path: Path) -> None:

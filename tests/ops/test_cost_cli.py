@@ -1,4 +1,4 @@
-"""The real ``python -m tools.cost`` command: formats, --against, and one-line errors.
+"""The real ``python -m tools.ops.cost`` command: formats, --against, and one-line errors.
 
 Runs the CLI as a subprocess, the way `make cost` and CI run it.
 """
@@ -29,7 +29,7 @@ ENDPOINT = resource(
 def run_cost(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "tools.cost", "--prices", str(TEST_PRICES), *map(str, args)],
+        [sys.executable, "-m", "tools.ops.cost", "--prices", str(TEST_PRICES), *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -149,12 +149,6 @@ def test_bad_volume_is_one_line(write_assembly: WriteAssembly, volume: str) -> N
     assert_one_line_error(result, "--requests-per-day")
 
 
-def test_directory_without_manifest_is_one_line(tmp_path: Path) -> None:
-    result = run_cost("--cdk-out", tmp_path)
-
-    assert_one_line_error(result, "manifest.json is missing")
-
-
 def test_broken_manifest_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
 
@@ -208,3 +202,36 @@ def test_against_reports_removed_lines_and_new_findings(write_assembly: WriteAss
     assert "| -  | Data    | Instance" in result.stdout
     assert "-$72.00" in result.stdout  # 720 h x $0.10
     assert "New finding: Data Cluster: DocumentDB cluster without instances" in result.stdout
+
+
+def test_an_empty_cdk_out_left_by_a_failed_synth_says_run_make_synth(tmp_path: Path) -> None:
+    """A failed `make synth` deletes cdk.out first and can leave it empty."""
+    (tmp_path / "cdk.out").mkdir()
+    result = run_cost("--cdk-out", tmp_path / "cdk.out")
+    assert_one_line_error(result, "has no manifest.json", "run `make synth STAGE=<stage>` first")
+
+
+def test_a_closed_pipe_ends_the_report_quietly(write_assembly: WriteAssembly) -> None:
+    """`make cost | head`: the reader goes away; no BrokenPipeError traceback."""
+    cdk_out = write_assembly({"Taskly-dev-Network": {"Nat": NAT}})
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tools.ops.cost",
+            "--prices",
+            str(TEST_PRICES),
+            "--cdk-out",
+            str(cdk_out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from tests.ops.conftest import WriteAssembly, resource
-from tools.cost.assembly import load_assembly
-from tools.cost.estimate import StageEstimate, estimate_stage
-from tools.cost.pricebook import PriceBook
+from tools.ops.cost.assembly import load_assembly
+from tools.ops.cost.estimate import StageEstimate, estimate_stage
+from tools.ops.cost.pricebook import PriceBook
 
 GB = 1024**3
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tools.cost.pricebook import DEFAULT_PRICE_FILE, load_price_book
+from tools.ops.cost.pricebook import DEFAULT_PRICE_FILE, load_price_book
 
 
 def test_every_price_names_an_aws_pricing_page_and_a_check_date() -> None:

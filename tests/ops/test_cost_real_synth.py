@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.ops.sample_app import synth_sample
-from tools.cost.assembly import Assembly, load_assembly
-from tools.cost.estimate import LineItem, StageEstimate, estimate_stage
-from tools.cost.pricebook import DEFAULT_PRICE_FILE, PriceBook, load_price_book
+from tools.ops.cost.assembly import Assembly, load_assembly
+from tools.ops.cost.estimate import LineItem, StageEstimate, estimate_stage
+from tools.ops.cost.pricebook import DEFAULT_PRICE_FILE, PriceBook, load_price_book
+from tools.ops.cost.render import TEXT_WIDTH, render_report
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def report(assembly: Assembly, book: PriceBook) -> StageEstimate:
 
 @pytest.fixture(scope="module")
 def shipped_price_report(assembly: Assembly) -> StageEstimate:
-    """The same stage priced with the real tools/cost/prices.toml."""
+    """The same stage priced with the real tools/ops/cost/prices.toml."""
     return estimate_stage(
         assembly, "qa", load_price_book(DEFAULT_PRICE_FILE), requests_per_day=10_000
     )
@@ -102,3 +103,14 @@ def test_serverless_cluster_is_flagged_without_instances(tmp_path: Path, book: P
 
     # CDK's DatabaseCluster creates no instance for a serverless cluster
     assert [f.resource for f in report.findings] == ["Docs"]
+
+
+def test_the_text_report_fits_a_100_column_terminal(shipped_price_report: StageEstimate) -> None:
+    """Long cells (units, item descriptions, construct paths) wrap inside their column; the
+    markdown format (a pull-request comment) is not held to it."""
+    book = load_price_book(DEFAULT_PRICE_FILE)
+    text = render_report([shipped_price_report], book, "text")
+    widest = max(text.splitlines(), key=len)
+    assert TEXT_WIDTH == 100
+    assert len(widest) <= 100, widest
+    assert "customer managed" in text  # the wrapped cells are still there

@@ -15,9 +15,9 @@ from cdk_constructs.resource_alarms import ResourceAlarms
 from stacks.alerts_stack import AlertsStack
 from stacks.config import ConfigError, OpsConfig, apply_overrides, stage_config
 from tests.synth import SynthesizedStage
-from tools.cost.assembly import load_assembly
-from tools.cost.estimate import estimate_stage
-from tools.cost.pricebook import DEFAULT_PRICE_FILE, load_price_book
+from tools.ops.cost.assembly import load_assembly
+from tools.ops.cost.estimate import estimate_stage
+from tools.ops.cost.pricebook import DEFAULT_PRICE_FILE, load_price_book
 
 
 @pytest.mark.parametrize(

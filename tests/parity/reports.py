@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from tools.parity.report import (
+from tools.ops.parity.report import (
     FORMAT,
     Example,
     ParityReport,
@@ -14,7 +14,7 @@ from tools.parity.report import (
     RouteResult,
     render_json,
 )
-from tools.parity.routing import MIGRATED
+from tools.ops.parity.routing import MIGRATED
 
 
 def write_parity_report(
@@ -26,7 +26,7 @@ def write_parity_report(
     covered: Iterable[str] | None = None,
     listed: Iterable[str] | None = None,
 ) -> Path:
-    """A report as ``python -m tools.parity --format json`` writes it (10 requests per route).
+    """A report as ``python -m tools.ops.parity --format json`` writes it (10 requests per route).
 
     By default every migrated route of the table (reads and writes) compared, all clean;
     ``mismatch_rates`` sets some routes' rates. ``covered`` names the only routes with compared

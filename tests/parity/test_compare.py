@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tools.parity.compare import Answer, body_differences, compare, parse_body
-from tools.parity.rules import RouteRules
+from tools.ops.parity.compare import Answer, body_differences, compare, parse_body
+from tools.ops.parity.rules import RouteRules
 
 
 def names(first: Any, second: Any, rules: RouteRules | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""``python -m tools.parity`` end to end against two real HTTP servers on 127.0.0.1
+"""``python -m tools.ops.parity`` end to end against two real HTTP servers on 127.0.0.1
 (tests/parity/conftest.py).
 
 The contract cases (equal answers, an injected difference, noise, bad input, skipped writes)
@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from tests.parity.conftest import TASKS, TOKEN, FakeApi
-from tools.parity.cli import main
-from tools.parity.routing import MIGRATED
+from tools.ops.parity.cli import main
+from tools.ops.parity.routing import MIGRATED
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
@@ -68,9 +68,9 @@ def _argv(legacy: FakeApi, new: FakeApi, requests: Path, extra: tuple[str, ...])
 
 
 def cli(legacy: FakeApi, new: FakeApi, requests: Path, *extra: str) -> Result:
-    """The CLI as a subprocess: ``python -m tools.parity ...``."""
+    """The CLI as a subprocess: ``python -m tools.ops.parity ...``."""
     done = subprocess.run(
-        [sys.executable, "-m", "tools.parity", *_argv(legacy, new, requests, extra)],
+        [sys.executable, "-m", "tools.ops.parity", *_argv(legacy, new, requests, extra)],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 
 from tests.preflight.moto_account import ACCOUNT, REGION, MotoAccount
 from tests.preflight.tls_origin import LEGACY, Origin
-from tools.preflight.cli import main
+from tools.ops.preflight.cli import main
 
 PREFLIGHT_TESTS = Path(__file__).resolve().parent
 SENDER_DOMAIN = "taskly.test"

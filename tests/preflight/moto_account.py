@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -38,6 +39,9 @@ from tests.preflight.tls_origin import LEGACY, Origin
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
+# moto accepts any signature; explicit keys keep the account independent of the caller's
+# environment (no credentials at all, or real ones that must never reach it).
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 QUALIFIER = "hnb659fds"
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -161,7 +165,16 @@ class MotoAccount:
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
 
     def client(self, service: str, region: str = REGION) -> Any:
-        return boto3.client(service, region_name=region, endpoint_url=self.endpoint)
+        return boto3.client(service, region_name=region, endpoint_url=self.endpoint, **CREDENTIALS)
+
+    def environment(self) -> dict[str, str]:
+        """What a process needs to use this account: endpoint, region and the dummy keys."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        }
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -199,24 +212,39 @@ def ready(account: MotoAccount, *, sender_domain: str) -> None:
 
 
 def demo() -> None:
-    """A ready dev account and legacy origin for trying `make preflight` by hand."""
-    directory = Path(tempfile.mkdtemp(prefix="preflight-demo-"))
-    origin = Origin(directory)
-    account = MotoAccount()
-    account.state.enabled = True
-    ready(account, sender_domain="taskly.test")
-    print(
-        f"moto account {ACCOUNT} ({REGION}) on {account.endpoint}, legacy origin "
-        f"https://{LEGACY} on localhost:{origin.port}; Ctrl-C stops both\n"
-        f"export SSL_CERT_FILE={origin.ca} AWS_ENDPOINT_URL={account.endpoint}\n"
-        f"PREFLIGHT_ARGS='--connect-to {LEGACY}:443:localhost:{origin.port}'",
-        flush=True,
-    )
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        account.stop()
-        origin.stop()
+    """A ready dev account and legacy origin for trying `make preflight` by hand.
+
+    Ctrl-C or SIGTERM stops both and removes the temporary directory (the origin's CA).
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (ignored)
+    with tempfile.TemporaryDirectory(prefix="preflight-demo-") as temporary:
+        origin = Origin(Path(temporary))
+        account = MotoAccount()
+        try:
+            account.state.enabled = True
+            ready(account, sender_domain="taskly.test")
+            exports = " ".join(
+                f"{name}={value}"
+                for name, value in {"SSL_CERT_FILE": origin.ca, **account.environment()}.items()
+            )
+            print(
+                f"moto account {ACCOUNT} ({REGION}) on {account.endpoint}, legacy origin "
+                f"https://{LEGACY} on localhost:{origin.port}; Ctrl-C stops both\n"
+                f"export {exports}\n"
+                f"PREFLIGHT_ARGS='--connect-to {LEGACY}:443:localhost:{origin.port}'",
+                flush=True,
+            )
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            account.stop()
+            origin.stop()
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -23,9 +23,9 @@ from stacks.config import stage_config
 from tests.preflight.conftest import READY_CONTEXT, SENDER_DOMAIN, Run, Stubs, stub_hook
 from tests.preflight.moto_account import ACCOUNT, REGION, MotoAccount, bootstrap, ready
 from tests.preflight.tls_origin import Origin, certificate_for
-from tools.preflight.checks import Target, check_cognito_domain, reserved_concurrency
-from tools.preflight.cli import load_config
-from tools.preflight.report import Result, Status
+from tools.ops.preflight.checks import Target, check_cognito_domain, reserved_concurrency
+from tools.ops.preflight.cli import load_config
+from tools.ops.preflight.report import Result, Status
 
 Preflight = Callable[..., Run]
 ZONES = [{"Name": f"{REGION}{z}"} for z in "abc"]

@@ -1,4 +1,4 @@
-"""`python -m tools.preflight` as its own process, as `make preflight` runs it.
+"""`python -m tools.ops.preflight` as its own process, as `make preflight` runs it.
 
 The account is the moto server with ``MissingApis`` enabled: Lambda GetAccountSettings, SES v2
 GetAccount and DocumentDB's orderable options come from that stand-in (see moto_account.py for
@@ -20,7 +20,7 @@ import pytest
 from tests.preflight.conftest import FAKE_AWS_ENV, READY_CONTEXT, SENDER_DOMAIN
 from tests.preflight.moto_account import ACCOUNT, MotoAccount, ready
 from tests.preflight.tls_origin import Origin
-from tools.preflight.cli import main
+from tools.ops.preflight.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def preflight_process(
         **(extra_env or {}),
     }
     return subprocess.run(
-        [sys.executable, "-m", "tools.preflight", *argv],
+        [sys.executable, "-m", "tools.ops.preflight", *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,

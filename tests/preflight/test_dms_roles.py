@@ -14,7 +14,7 @@ import pytest
 
 from tests.preflight.conftest import Run
 from tests.preflight.moto_account import MotoAccount
-from tools.preflight import checks
+from tools.ops.preflight import checks
 
 Preflight = Callable[..., Run]
 STAGE = "staging"

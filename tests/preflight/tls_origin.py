@@ -1,6 +1,6 @@
 """A stand-in legacy origin: a real HTTPS server on 127.0.0.1 with a certificate from a test CA.
 
-The CA and the certificate come from tools/local_db/certs.py (made at run time, valid for a
+The CA and the certificate come from tools/local/db/certs.py (made at run time, valid for a
 day). Only processes told to trust the CA through ``SSL_CERT_FILE`` do, as if a public CA had
 issued the certificate.
 """
@@ -12,7 +12,7 @@ import ssl
 import threading
 from pathlib import Path
 
-from tools.local_db.certs import TlsFiles, write_server_tls
+from tools.local.db.certs import TlsFiles, write_server_tls
 
 LEGACY = "legacy.taskly.test"
 

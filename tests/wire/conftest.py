@@ -1,6 +1,6 @@
 """One real MongoDB-wire-protocol server per test session (SecantusDB, TLS + SCRAM, rs0).
 
-Started in a child process by ``tools.local_db`` and stopped by its PID at the end of the
+Started in a child process by ``tools.local.db`` and stopped by its PID at the end of the
 session. When it cannot start, every test that needs it errors (never skips): this suite is
 the only place the DocumentDB code meets a wire protocol, TLS and authentication.
 """
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tools.local_db import LocalDb, running
+from tools.local.db import LocalDb, running
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`python -m tools.datacheck` as a subprocess against two real servers, each with its own CA.
+"""`python -m tools.ops.datacheck` as a subprocess against two real servers, each with its own CA.
 
 Both sides are read with the servers' read-only users, so a run that tried to write anything
 would fail (Unauthorized) instead of passing: datacheck never writes.
@@ -19,8 +19,8 @@ import pytest
 from bson import ObjectId
 from bson.int64 import Int64
 
-from tools.local_db import LocalDb, running
-from tools.local_db.certs import write_ca
+from tools.local.db import LocalDb, running
+from tools.local.db.certs import write_ca
 
 REPO = Path(__file__).resolve().parents[2]
 # An unreachable or refused server must be reported within seconds, not after pymongo's 30 s.
@@ -47,7 +47,7 @@ def reader_uri(db: LocalDb, database: str) -> str:
 
 def datacheck(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tools.datacheck", *args],
+        [sys.executable, "-m", "tools.ops.datacheck", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -195,7 +195,9 @@ def test_a_wrong_password_is_one_line(wire_db: LocalDb, target_db: LocalDb) -> N
         datacheck("--source", bad, "--target", reader_uri(target_db, "same"),
                   "--source-ca", str(wire_db.ca_file), "--target-ca", str(target_db.ca_file))
     )  # fmt: skip
-    assert line.startswith(f"datacheck: cannot use the source at 127.0.0.1:{wire_db.port}/same:")
+    assert line.startswith(
+        f"datacheck: error: cannot use the source at 127.0.0.1:{wire_db.port}/same:"
+    )
     assert "the login failed" in line
     assert wire_db.reader_password not in line
 
@@ -216,8 +218,23 @@ def test_an_unreachable_server_is_one_line(wire_db: LocalDb, tmp_path: Path) -> 
                   "--source-ca", str(wire_db.ca_file),
                   "--target-ca", str(write_ca(tmp_path / "ca.pem")))
     )  # fmt: skip
-    assert line.startswith("datacheck: cannot use the target at 127.0.0.1:9/db:")
+    assert line.startswith("datacheck: error: cannot use the target at 127.0.0.1:9/db:")
     assert "refused" in line.lower()
+
+
+def test_a_refused_connection_is_reported_without_waiting_for_server_selection(
+    wire_db: LocalDb,
+) -> None:
+    """No FAST here: the URI keeps datacheck's 10 s server selection. A refusal is final, so
+    the probe in front of pymongo reports it; pymongo itself would retry until the timeout and
+    word it differently ("... Connection refused" after 10 s), which this message rules out."""
+    closed = "mongodb://u:p@127.0.0.1:9/db?tls=true"
+    line = one_line_error(
+        datacheck("--source", reader_uri(wire_db, "same"), "--target", closed,
+                  "--source-ca", str(wire_db.ca_file))
+    )  # fmt: skip
+    assert line.startswith("datacheck: error: cannot use the target at 127.0.0.1:9/db:")
+    assert "connection refused (nothing listens there" in line
 
 
 # Hosts are loopback addresses only: a bad-input test must not even resolve a name.
@@ -275,3 +292,32 @@ def test_preferences_are_compared_like_tasks(wire_db: LocalDb, target_db: LocalD
     assert (preferences["source_count"], preferences["target_count"]) == (3, 2)
     assert preferences["missing_in_target"]["sample"] == ["user-2"]
     assert preferences["content_differs"]["sample"] == ["user-1"]
+
+
+def test_the_local_servers_uri_comes_from_one_command(wire_db: LocalDb) -> None:
+    """`python -m tools.local.db uri` prints what datacheck needs for the local server
+    (reader credentials, authSource=admin, replica set, CA file): no digging in
+    connection.json. Both sides here are the same database, so they match."""
+    seed(wire_db, "local_uri", documents())
+    printed = subprocess.run(
+        [sys.executable, "-m", "tools.local.db", "uri", "--state-dir", str(wire_db.state_dir),
+         "--database", "local_uri"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert printed.returncode == 0, printed.stderr
+    uri = printed.stdout.strip()
+    assert "authSource=admin" in uri and wire_db.reader_password not in printed.stderr
+
+    result = datacheck("--source", uri, "--target", uri)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "MATCH" in result.stdout
+
+
+def test_the_uri_command_without_a_running_server_is_one_line(tmp_path: Path) -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "tools.local.db", "uri", "--state-dir", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert printed.returncode == 1
+    assert printed.stderr.strip().endswith("does not exist: start make local")

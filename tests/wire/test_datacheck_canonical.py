@@ -22,13 +22,13 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 from bson.timestamp import Timestamp
 
-from tools.datacheck.canonical import (
+from tools.local.db import LocalDb
+from tools.ops.datacheck.canonical import (
     CODEC_OPTIONS,
     UnorderableIdError,
     document_hash,
     id_order_key,
 )
-from tools.local_db import LocalDb
 
 
 def roundtrip(document: dict[str, object]) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""tools.dms_user against a real wire server (SecantusDB, TLS + SCRAM) and a moto server.
+"""tools.ops.dms_user against a real wire server (SecantusDB, TLS + SCRAM) and a moto server.
 
 The user is created from a secret read over HTTP from the emulated Secrets Manager, then
 used: it logs in with the secret's password, writes the Taskly database, and is refused
@@ -18,8 +18,8 @@ import pytest
 from pymongo import errors
 
 from tests.preflight.moto_account import REGION, MotoAccount
-from tools.dms_user.__main__ import main
-from tools.local_db import LocalDb
+from tools.local.db import LocalDb
+from tools.ops.dms_user.__main__ import main
 
 DMS_USER = "taskly_dms"
 
@@ -106,7 +106,9 @@ def test_a_missing_secret_is_one_line_and_changes_nothing(
     code = _run(wire_db, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:nope-AbCdEf")
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith("dms_user: cannot read arn:aws:secretsmanager:") and err[-1] == "\n"
+    assert (
+        err.startswith("dms_user: error: cannot read arn:aws:secretsmanager:") and err[-1] == "\n"
+    )
     assert err.count("\n") == 1 and "Traceback" not in err
     admin: pymongo.MongoClient[dict[str, Any]]
     with pymongo.MongoClient(wire_db.uri, serverSelectionTimeoutMS=5_000) as admin:

@@ -15,8 +15,8 @@ import pymongo
 import pytest
 from pymongo import errors
 
-from tools.local_db import LocalDb, running
-from tools.local_db.certs import write_ca
+from tools.local.db import LocalDb, running
+from tools.local.db.certs import write_ca
 
 FAST_FAIL_MS = 1500
 

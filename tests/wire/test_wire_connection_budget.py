@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from stacks.config import PYMONGO_MONITOR_CONNECTIONS, stage_config
-from tools.local_db import LocalDb
+from tools.local.db import LocalDb
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,13 +18,13 @@ import requests
 from bson import ObjectId
 
 from tests.integration.api.api_http_support import LocalApi, run_local_api
-from tools.local_api.__main__ import DOCDB_SECRET_VARIABLE
-from tools.local_db import LocalDb
+from tools.local.api.__main__ import DOCDB_SECRET_VARIABLE
+from tools.local.db import LocalDb
 
 
 @pytest.fixture(scope="module")
 def wire_api(wire_db: LocalDb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
-    # How `make local` hands its wire server to the new API (tools/local_edge).
+    # How `make local` hands its wire server to the new API (tools/local/edge).
     environment = {DOCDB_SECRET_VARIABLE: json.dumps(wire_db.secret())}
     with run_local_api(tmp_path_factory.mktemp("wire-api"), env=environment) as api:
         yield api

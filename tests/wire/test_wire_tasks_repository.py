@@ -38,8 +38,8 @@ from tests.unit.api.test_api_repositories import (  # noqa: F401 - collected her
     test_stats,
     test_update_bumps_version_and_checks_it,
 )
-from tools.local_db import LocalDb
-from tools.local_db.certs import ca_pem
+from tools.local.db import LocalDb
+from tools.local.db.certs import ca_pem
 
 REPO = Path(__file__).resolve().parents[2]
 # What the tasks function ships: the RDS CA bundle. It does not sign the local server, so a

@@ -3,12 +3,12 @@
 // Fakes, because CloudFront's runtime does not run here: `cloudfront` (KeyValueStore reads and
 // origin selection) is a small in-memory stand-in; `crypto` and `Buffer` are Node's, which
 // implement the same createHash/digest and base64 calls the function uses. The loader
-// (tools/local_edge/cloudfront.mjs) is the one the local edge runs the function with.
+// (tools/local/edge/cloudfront.mjs) is the one the local edge runs the function with.
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-import { importsOf, loadHandler } from '../../../tools/local_edge/cloudfront.mjs';
+import { importsOf, loadHandler } from '../../../tools/local/edge/cloudfront.mjs';
 
 export { importsOf, loadHandler };
 

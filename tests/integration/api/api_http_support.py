@@ -1,6 +1,6 @@
 """Shared names of the HTTP API tests (a uniquely named module: conftest is not importable).
 
-``run_local_api`` starts `python -m tools.local_api serve` as a real process; the wire suite
+``run_local_api`` starts `python -m tools.local.api serve` as a real process; the wire suite
 (tests/wire) uses it too, with the tasks function on a real wire-protocol server.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 import requests
 
-from tools.local_api.devjwt import issue_token, load_or_create_key
+from tools.local.api.devjwt import issue_token, load_or_create_key
 
 REPO = Path(__file__).resolve().parents[3]
 STARTUP_TIMEOUT_SECONDS = 20
@@ -74,7 +74,7 @@ def run_local_api(
         [
             sys.executable,
             "-m",
-            "tools.local_api",
+            "tools.local.api",
             "serve",
             "--port",
             str(port),

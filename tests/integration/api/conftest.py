@@ -1,4 +1,4 @@
-"""The local API (`python -m tools.local_api serve`) as a real process, over real HTTP.
+"""The local API (`python -m tools.local.api serve`) as a real process, over real HTTP.
 
 One server per test session: moto server for DynamoDB, SQS, Secrets Manager and SES, mongomock
 for DocumentDB (see docs/api.md for what that stand-in does not cover). Tokens are signed with

@@ -1,6 +1,6 @@
 """Every 4xx of the local API over real HTTP keeps one error contract (error_corpus.py).
 
-What it does not prove: the 401 comes from tools/local_api's stand-in for the JWT authorizer;
+What it does not prove: the 401 comes from tools/local/api's stand-in for the JWT authorizer;
 behind API Gateway the authorizer answers ``{"message":"Unauthorized"}`` itself, with its own
 ``error_description`` wording, before the function runs. Likewise the 10 MB 413 here is the
 stand-in's; API Gateway's own answer is ``{"message":"Request Entity Too Large"}``.

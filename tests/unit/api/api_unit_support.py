@@ -43,7 +43,7 @@ from taskly.data.memory import (
 from taskly.logic.tasks import TasksService
 from taskly.routes import API_SCOPE
 
-from tools.local_api.events import LocalLambdaContext, http_api_event, match_route
+from tools.local.api.events import LocalLambdaContext, http_api_event, match_route
 
 # What CloudFront sends in x-origin-verify in these tests (the conftest's fake secret store).
 ORIGIN_SECRET = "0riginVerifyTestValue0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"

@@ -19,8 +19,8 @@ from taskly.errors import DependencyUnavailableError
 from taskly.handlers import email_worker
 from taskly.models.email import TaskSharedEmail
 
-from tools.local_api.events import LocalLambdaContext
-from tools.local_api.stack import create_tables
+from tools.local.api.events import LocalLambdaContext
+from tools.local.api.stack import create_tables
 
 SENDER = "no-reply@taskly.example.com"
 IDEMPOTENCY_TABLE = "taskly-test-idempotency"

@@ -14,7 +14,7 @@ import pytest
 from taskly.data.database_secret import DocDbSecret
 from taskly.errors import ConfigurationError
 
-from tools.local_db.certs import ca_pem, write_ca
+from tools.local.db.certs import ca_pem, write_ca
 
 BASE = {"host": "cluster.example", "port": 27017, "username": "taskly", "password": "pw"}
 # What Secrets Manager holds for a DocumentDB cluster's generated, attached secret.

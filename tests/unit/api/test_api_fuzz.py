@@ -29,7 +29,7 @@ from taskly.models.email import TaskSharedEmail
 from taskly.models.tasks import TaskCreate
 from taskly.routes import API_SCOPE, MIGRATED_ROUTES
 
-from tools.local_api.events import LocalLambdaContext, http_api_event, match_route
+from tools.local.api.events import LocalLambdaContext, http_api_event, match_route
 
 EVENTS_PER_HANDLER = 1000
 FUZZ = settings(

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from taskly.routes import API_SCOPE
 
-from tools.local_api.devjwt import (
+from tools.local.api.devjwt import (
     CLIENT_ID,
     ISSUER,
     DevKey,
@@ -25,7 +25,7 @@ from tools.local_api.devjwt import (
     load_or_create_key,
     verify_token,
 )
-from tools.local_api.gateway import LocalGateway
+from tools.local.api.gateway import LocalGateway
 
 
 @pytest.fixture(scope="module")

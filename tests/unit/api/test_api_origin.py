@@ -35,7 +35,7 @@ from taskly.handlers import tasks as tasks_handler
 from taskly.models.tasks import TaskQuery
 from taskly.routes import MIGRATED_ROUTES
 
-from tools.local_api.events import LocalLambdaContext, http_api_event
+from tools.local.api.events import LocalLambdaContext, http_api_event
 
 REPO = Path(__file__).resolve().parents[3]
 TASKS = tasks_handler.handler
@@ -327,7 +327,7 @@ def test_health_checks_still_load_neither_boto3_nor_powertools_parameters() -> N
     code = (
         "import sys\n"
         "from taskly.handlers import profile\n"
-        "from tools.local_api.events import LocalLambdaContext, http_api_event\n"
+        "from tools.local.api.events import LocalLambdaContext, http_api_event\n"
         "event = http_api_event(method='GET', raw_path='/api/health')\n"
         "response = profile.handler(event, LocalLambdaContext(function_name='p'))\n"
         "assert response['statusCode'] == 200\n"

@@ -15,7 +15,7 @@ from taskly.api.openapi import security_schemes
 from taskly.handlers import profile, tasks
 
 from stacks.services import SERVICES
-from tools.local_api.events import match_route
+from tools.local.api.events import match_route
 
 ROUTES_FILE = Path(routes.__file__)
 APPS = {"tasks": tasks.app, "profile": profile.app}

@@ -1,4 +1,0 @@
-"""Monthly cost estimate of the Taskly stacks, read from synthesized CloudFormation templates.
-
-Run ``python -m tools.cost --help`` (or ``make cost`` after ``make synth``).
-"""

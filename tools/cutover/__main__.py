@@ -1,5 +1,0 @@
-import sys
-
-from tools.cutover.cli import main
-
-sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from tools.ops.cutover.cli import main
+
+sys.exit(main())

@@ -1,5 +1,0 @@
-import sys
-
-from tools.preflight.cli import main
-
-sys.exit(main())
