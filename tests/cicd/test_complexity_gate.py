@@ -11,18 +11,13 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from tests.cicd.make_dry_run import make_dry_run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _xenon_command() -> list[str]:
-    printed = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-W", "requirements-dev.txt", "lint"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    (line,) = [line for line in printed.splitlines() if line.startswith(".venv/bin/xenon ")]
+    (line,) = [line for line in make_dry_run("lint") if line.startswith(".venv/bin/xenon ")]
     words = shlex.split(line)
     # The options (each with its value) only: the project's paths after them are replaced.
     command, rest = [str(ROOT / words[0])], words[1:]

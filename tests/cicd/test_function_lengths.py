@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cicd.make_dry_run import make_dry_run
 from tests.function_lengths import MAX_LINES, PATHS, function_lengths, too_long
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,11 +71,4 @@ def test_every_python_file_of_the_repository_is_checked() -> None:
 
 
 def test_make_lint_runs_the_check() -> None:
-    printed = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-W", "requirements-dev.txt", "lint"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert ".venv/bin/python -m tests.function_lengths" in printed.splitlines()
+    assert ".venv/bin/python -m tests.function_lengths" in make_dry_run("lint")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.cicd.make_dry_run import make_dry_run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -24,16 +26,9 @@ def test_the_licence_file_is_the_one_package_json_declares() -> None:
 
 def lint_commands() -> list[str]:
     """What `make lint` runs, as make prints it (dry run), without the path arguments."""
-    printed = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-W", "requirements-dev.txt", "lint"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
     return [
         line.removesuffix(" .")
-        for line in printed.splitlines()
+        for line in make_dry_run("lint")
         if line.startswith(".venv/bin/") and "pip" not in line
     ]
 
