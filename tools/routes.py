@@ -10,7 +10,6 @@ skipped) and result from a parity report (``tools/ops/parity``); a route with no
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stacks.route_table import LEGACY, load_route_table
+from tools.cli import Parser, error_line, run
 
 if TYPE_CHECKING:
     from tools.ops.parity.report import ParityReport, RouteResult
@@ -98,7 +98,11 @@ def render(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.routes", description=__doc__)
+    return run("routes", lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = Parser(prog="python -m tools.routes", description=__doc__)
     parser.add_argument("--parity", type=Path, metavar="FILE", help="JSON parity report to show")
     args = parser.parse_args([] if argv is None else argv)
     report = None
@@ -109,12 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             report = read_report(args.parity)
         except ReportError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(error_line("routes", error), file=sys.stderr)
             return 1
     try:
         print(render(report, parity_file=args.parity))
     except (FileNotFoundError, ImportError, AttributeError) as error:
-        print(f"error: cannot read the route table: {error}", file=sys.stderr)
+        print(error_line("routes", f"cannot read the route table: {error}"), file=sys.stderr)
         return 1
     return 0
 

@@ -1,6 +1,7 @@
-"""The command-line layer every operations command shares (tools/cli.py), from the outside.
+"""The command-line layer the operations and local-development commands share (tools/cli.py),
+from the outside.
 
-Each command runs as the operator runs it (``python -m tools.ops.<name>``, another process).
+Each command runs as the operator runs it (``python -m tools.<area>.<name>``, another process).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-COMMANDS = (
+OPS_COMMANDS = (
     "cost",
     "cutover",
     "parity",
@@ -24,12 +25,17 @@ COMMANDS = (
     "pr_report",
     "canary_watch",
 )
+LOCAL_COMMANDS = ("api", "db", "edge", "edge.measure")
+MODULES = (
+    *(f"tools.ops.{name}" for name in OPS_COMMANDS),
+    *(f"tools.local.{name}" for name in LOCAL_COMMANDS),
+)
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_a_bad_argument_is_one_error_line_and_exit_2(command: str) -> None:
+@pytest.mark.parametrize("module", MODULES)
+def test_a_bad_argument_is_one_error_line_and_exit_2(module: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", f"tools.ops.{command}", "--no-such-option"],
+        [sys.executable, "-m", module, "--no-such-option"],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from taskly.routes import API_SCOPE
 
+from tools.cli import Parser, run
 from tools.local.api.devjwt import DEFAULT_STATE_DIR, issue_token, load_or_create_key
 
 # The tasks function's database secret (JSON) naming a MongoDB-wire server to use instead of
@@ -117,8 +118,12 @@ def token(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.local.api")
-    common = argparse.ArgumentParser(add_help=False)
+    return run("local.api", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = Parser(prog="python -m tools.local.api")
+    common = Parser(add_help=False)
     common.add_argument(
         "--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="git-ignored dir for the dev key"
     )

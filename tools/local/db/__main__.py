@@ -12,14 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tools.cli import Parser, error_line, run
 from tools.local.db.paths import CONNECTION_FILE
 
 # Where `make local` keeps the server's state (certificates, credentials, connection.json).
 DEFAULT_STATE_DIR = Path(".local") / "db"
+PROG = "local.db"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tools.local.db")
+def _parser() -> Parser:
+    parser = Parser(prog="python -m tools.local.db")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server until Ctrl-C / SIGTERM")
     serve.add_argument("--state-dir", type=Path, required=True)
@@ -80,6 +82,10 @@ def _uri(state_dir: Path, database: str, *, read_write: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run(PROG, lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "bench":
         return _bench(args.runs)
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         # Here, not at the top: without requirements-wire.txt this is one line, not a traceback.
         from tools.local.db.server import serve  # noqa: PLC0415
     except ImportError as exc:
-        print(f"error: {exc}; run `make setup` (requirements-wire.txt)", file=sys.stderr)
+        print(error_line(PROG, f"{exc}; run `make setup` (requirements-wire.txt)"), file=sys.stderr)
         return 2
 
     def announce(connection: dict[str, Any]) -> None:
@@ -111,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             on_ready=announce,
         )
     except OSError as exc:
-        print(f"error: the local MongoDB-wire server could not start: {exc}", file=sys.stderr)
+        message = f"the local MongoDB-wire server could not start: {exc}"
+        print(error_line(PROG, message), file=sys.stderr)
         return 1
     return 0
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from tools.cli import error_line
+from tools.cli import Parser, error_line, run
 from tools.local.edge.launch import LaunchError, LocalPath, Ports
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.local.edge")
+    return run("local", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = Parser(prog="python -m tools.local.edge")
     parser.add_argument("--state-dir", type=Path, default=Path(".local"))
     parser.add_argument("--edge-port", type=int, default=Ports.edge)
     parser.add_argument("--api-port", type=int, default=Ports.api)

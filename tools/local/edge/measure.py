@@ -9,7 +9,6 @@ passes through: legacy sends ``x-taskly-backend: legacy``, API Gateway sends
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 import requests
 from botocore.exceptions import ClientError
 
+from tools.cli import Parser, error_line, run
 from tools.local.api.devjwt import DevKey, issue_token, load_or_create_key
 from tools.local.edge.store import STORE_IN_STATE_DIR, FileKeyValueStore
 
@@ -68,7 +68,11 @@ def measure_share(edge_url: str, key: DevKey, *, viewers: int, path: str = "/api
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.local.edge.measure")
+    return run("measure", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = Parser(prog="python -m tools.local.edge.measure")
     parser.add_argument("--edge", default="http://127.0.0.1:8080", help="the local edge's URL")
     parser.add_argument("--viewers", type=int, default=200)
     parser.add_argument("--state-dir", type=Path, default=Path(".local"))
@@ -80,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         values = store.values()
         share = measure_share(args.edge, load_or_create_key(args.state_dir), viewers=args.viewers)
     except (requests.RequestException, OSError, ClientError) as error:
-        print(f"measure: error: {str(error).splitlines()[0]}", file=sys.stderr)
+        print(error_line("measure", str(error).splitlines()[0]), file=sys.stderr)
         return 1
     counts = ", ".join(f"{name} {count}" for name, count in sorted(share.by_origin.items()))
     weight, kill_switch = values.get("weight", "unset"), values.get("kill_switch", "unset")
