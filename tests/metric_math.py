@@ -4,18 +4,20 @@ Tests use it to ask "what state would this alarm reach on these metric values?" 
 looking for a dimension name in the template.
 
 What it models: an alarm's ``Metrics`` (MetricStat queries and Expression queries, one with
-``ReturnData: true``), expressions made of numbers, query ids, ``+ - * /``, comparisons
-(``> >= < <= == !=``), parentheses, ``IF(condition, a, b)`` and ``FILL(series, constant)``;
-then ``EvaluationPeriods``, ``DatapointsToAlarm``, ``ComparisonOperator`` and
-``TreatMissingData``. A metric with no datapoint in a minute is *missing* there, as CloudWatch
+``ReturnData: true``), expressions made of numbers, query ids, ``+ - * /``, comparisons (``> >=
+< <= == !=``), parentheses, ``IF(condition, a, b)`` and ``FILL(series, constant)``; then
+``EvaluationPeriods``, ``DatapointsToAlarm``, the four threshold ``ComparisonOperator``s and
+``TreatMissingData`` (``notBreaching``; ``missing``, the default, only where every evaluated
+datapoint is present). A metric with no datapoint in a minute is *missing* there, as CloudWatch
 has it when a service published nothing: arithmetic or a comparison on a missing value is
 missing, ``FILL`` turns missing into its constant, ``IF`` with a missing condition is missing,
-and a division by zero is missing. Anything else (another function, ``AND``/``OR``, a SEARCH,
-an ``ExtendedStatistic``, another comparison operator or missing-data treatment) raises, so an
+and a division by zero is missing. Anything else (another function, ``AND``/``OR``, a SEARCH, an
+``ExtendedStatistic``, another comparison operator or missing-data treatment) raises, so an
 alarm it cannot judge never passes silently.
 
 What it does not prove: that CloudWatch parses the expression (it does not call AWS); metric
-publication delays; statistics other than ``Sum`` of what the caller supplies per minute.
+publication delays; the statistics themselves (the caller supplies each metric's value per
+statistic and period).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 Value = float | None
-# (namespace, metric name, frozenset of (dimension name, value)) -> the minute's Sum.
-MetricKey = tuple[str, str, frozenset[tuple[str, str]]]
+# (namespace, metric name, frozenset of (dimension name, value), statistic) -> the period's value.
+MetricKey = tuple[str, str, frozenset[tuple[str, str]], str]
 Minute = Mapping[MetricKey, float]
 
 
@@ -51,6 +53,12 @@ _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
     "*": operator.mul,
 }
 _FUNCTIONS = ("IF", "FILL")
+_THRESHOLD: dict[str, Callable[[float, float], bool]] = {
+    "GreaterThanThreshold": operator.gt,
+    "GreaterThanOrEqualToThreshold": operator.ge,
+    "LessThanThreshold": operator.lt,
+    "LessThanOrEqualToThreshold": operator.le,
+}
 
 
 def _tokens(expression: str) -> list[str]:
@@ -167,15 +175,15 @@ def _if(condition: Value, then: Callable[[], Value], otherwise: Callable[[], Val
 
 
 def metric_key(metric_stat: Mapping[str, Any]) -> MetricKey:
-    """The key of a MetricStat's metric (dimension values must be resolved strings)."""
-    if metric_stat.get("Stat") != "Sum":
-        raise UnsupportedAlarmError(f"statistic {metric_stat.get('Stat')} is not modelled")
+    """The key of a MetricStat's metric and statistic (dimension values resolved strings)."""
+    if "Stat" not in metric_stat:
+        raise UnsupportedAlarmError(f"a MetricStat without Stat: {metric_stat}")
     metric = metric_stat["Metric"]
     dimensions = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
     for _, value in dimensions:
         if not isinstance(value, str):
             raise UnsupportedAlarmError(f"unresolved dimension value {value!r}")
-    return (metric["Namespace"], metric["MetricName"], dimensions)
+    return (metric["Namespace"], metric["MetricName"], dimensions, metric_stat["Stat"])
 
 
 def datapoint(queries: Sequence[Mapping[str, Any]], minute: Minute) -> Value:
@@ -200,14 +208,22 @@ def datapoint(queries: Sequence[Mapping[str, Any]], minute: Minute) -> Value:
 
 def alarm_state(alarm: Mapping[str, Any], minutes: Sequence[Minute]) -> str:
     """ "ALARM" or "OK" after the last ``EvaluationPeriods`` of ``minutes`` (oldest first)."""
-    if alarm.get("ComparisonOperator") != "GreaterThanThreshold":
+    if "Metrics" not in alarm:
+        raise UnsupportedAlarmError("a single-metric alarm (no Metrics) is not modelled")
+    compare = _THRESHOLD.get(alarm.get("ComparisonOperator", ""))
+    if compare is None or "ThresholdMetricId" in alarm:
         raise UnsupportedAlarmError(f"{alarm.get('ComparisonOperator')} is not modelled")
-    if alarm.get("TreatMissingData") != "notBreaching":
-        raise UnsupportedAlarmError(f"TreatMissingData {alarm.get('TreatMissingData')}")
+    missing_data = alarm.get("TreatMissingData", "missing")
+    if missing_data not in ("notBreaching", "missing"):
+        raise UnsupportedAlarmError(f"TreatMissingData {missing_data}")
     periods = int(alarm["EvaluationPeriods"])
     needed = int(alarm.get("DatapointsToAlarm", periods))
     if len(minutes) < periods:
         raise UnsupportedAlarmError(f"{periods} minutes of data are needed")
     values = [datapoint(alarm["Metrics"], minute) for minute in minutes[-periods:]]
-    breaching = sum(1 for v in values if v is not None and v > float(alarm["Threshold"]))
+    if missing_data == "missing" and None in values:
+        # CloudWatch then looks further back for datapoints; that is not modelled.
+        raise UnsupportedAlarmError("a missing datapoint under TreatMissingData missing")
+    threshold = float(alarm["Threshold"])
+    breaching = sum(1 for v in values if v is not None and compare(v, threshold))
     return "ALARM" if breaching >= needed else "OK"

@@ -70,8 +70,8 @@ class HttpApi:
 def _metrics(dimensions: Mapping[str, str], traffic: Traffic) -> dict[MetricKey, float]:
     key = frozenset(dimensions.items())
     return {
-        (NAMESPACE, "Count", key): float(traffic.requests),
-        (NAMESPACE, "5xx", key): float(traffic.errors),
+        (NAMESPACE, "Count", key, "Sum"): float(traffic.requests),
+        (NAMESPACE, "5xx", key, "Sum"): float(traffic.errors),
     }
 
 

@@ -17,7 +17,7 @@ from aws_cdk import CfnResource, Stack
 from constructs import IConstruct
 
 from stacks.config import stage_config
-from tests.cloudwatch_alarm import in_alarm, metric_key
+from tests.metric_math import alarm_state
 from tests.synth import SynthesizedStage
 
 Json = Any
@@ -390,14 +390,12 @@ def test_documentdb_connections_alarm_follows_each_instances_limit(stage: Any, n
     assert len(instances) == stage_config(name, account=None, region=None).data.docdb_instance_count
 
     def state(instance: str, connections: float, limit: float) -> bool:
-        dims = {"DBInstanceIdentifier": instance}
-        return in_alarm(
-            connection_alarms[instance],
-            {
-                metric_key("AWS/DocDB", "DatabaseConnectionsMax", dims, "Maximum"): connections,
-                metric_key("AWS/DocDB", "DatabaseConnectionsLimit", dims, "Minimum"): limit,
-            },
-        )
+        dims = frozenset({("DBInstanceIdentifier", instance)})
+        period = {
+            ("AWS/DocDB", "DatabaseConnectionsMax", dims, "Maximum"): connections,
+            ("AWS/DocDB", "DatabaseConnectionsLimit", dims, "Minimum"): limit,
+        }
+        return alarm_state(connection_alarms[instance], [period]) == "ALARM"
 
     for instance in instances:
         # the budgeted peak at minimum capacity is not a page
